@@ -1,0 +1,95 @@
+"""How far apart are two modalities? Three measures, usable in raw sample space or on embeddings.
+
+- **centroid gap** (Liang et al. 2022): ``‖ mean_i x̂_i − mean_j ŷ_j ‖₂`` with ``x̂ = x/‖x‖``;
+  0 when the modalities share a centre, at most 2.
+- **domain-classifier accuracy**: cross-validated accuracy of a logistic regression that predicts
+  the modality of a sample; 0.5 (chance, balanced classes) means indistinguishable.
+- **MMD²** with an RBF kernel (Gretton et al. 2012), unbiased estimate
+  ``MMD² = E k(x,x') + E k(y,y') − 2 E k(x,y)``, bandwidth by the median heuristic.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def _as_2d(x, name: str) -> np.ndarray:
+    x = np.asarray(x, np.float64)
+    x = x.reshape(len(x), -1)
+    if len(x) < 2:
+        raise ValueError(f"{name} needs at least 2 samples, got {len(x)}")
+    return x
+
+
+def _check_pair(x, y):
+    x, y = _as_2d(x, "x"), _as_2d(y, "y")
+    if x.shape[1] != y.shape[1]:
+        raise ValueError(f"x and y must have the same feature size, got {x.shape[1]} and {y.shape[1]}")
+    return x, y
+
+
+def l2_normalize(x: np.ndarray, eps: float = 1e-12) -> np.ndarray:
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), eps)
+
+
+def centroid_gap(x, y, normalize: bool = True) -> float:
+    """``‖mean(x̂) − mean(ŷ)‖`` over L2-normalised rows (raw rows with ``normalize=False``)."""
+    x, y = _check_pair(x, y)
+    if normalize:
+        x, y = l2_normalize(x), l2_normalize(y)
+    return float(np.linalg.norm(x.mean(0) - y.mean(0)))
+
+
+def domain_classifier_accuracy(x, y, seed: int = 0, folds: int = 5, max_samples: int = 2000) -> float:
+    """Mean stratified k-fold accuracy of a standardised logistic regression telling x from y."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    x, y = _check_pair(x, y)
+    rng = np.random.default_rng(seed)
+    n = min(len(x), len(y), max_samples)  # balanced: chance is exactly 0.5
+    x = x[rng.choice(len(x), n, replace=False)]
+    y = y[rng.choice(len(y), n, replace=False)]
+    X = np.concatenate([x, y])
+    d = np.r_[np.zeros(n), np.ones(n)]
+    clf = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000))
+    cv = StratifiedKFold(n_splits=min(folds, n), shuffle=True, random_state=seed)
+    return float(cross_val_score(clf, X, d, cv=cv).mean())
+
+
+def median_bandwidth(x, y) -> float:
+    """Median pairwise Euclidean distance of the pooled samples (the median heuristic)."""
+    from scipy.spatial.distance import pdist
+
+    z = np.concatenate(_check_pair(x, y))
+    return float(np.median(pdist(z)))
+
+
+def mmd_rbf(x, y, bandwidth: float | None = None, max_samples: int = 1000, seed: int = 0) -> float:
+    """Unbiased MMD² with ``k(a,b) = exp(−‖a−b‖² / (2σ²))``; σ from the median heuristic if None."""
+    from scipy.spatial.distance import cdist
+
+    x, y = _check_pair(x, y)
+    rng = np.random.default_rng(seed)
+    if len(x) > max_samples:
+        x = x[rng.choice(len(x), max_samples, replace=False)]
+    if len(y) > max_samples:
+        y = y[rng.choice(len(y), max_samples, replace=False)]
+    s = median_bandwidth(x, y) if bandwidth is None else float(bandwidth)
+    if s <= 0:
+        raise ValueError(f"bandwidth must be positive, got {s}")
+
+    def k(a, b):
+        return np.exp(-cdist(a, b, "sqeuclidean") / (2 * s * s))
+
+    kxx, kyy, kxy = k(x, x), k(y, y), k(x, y)
+    m, n = len(x), len(y)
+    return float((kxx.sum() - np.trace(kxx)) / (m * (m - 1)) + (kyy.sum() - np.trace(kyy)) / (n * (n - 1))
+                 - 2 * kxy.mean())
+
+
+def gap_report(x, y, seed: int = 0) -> dict:
+    """All three measures in one dict: ``centroid_gap``, ``domain_acc``, ``mmd2``."""
+    return {"centroid_gap": centroid_gap(x, y), "domain_acc": domain_classifier_accuracy(x, y, seed=seed),
+            "mmd2": mmd_rbf(x, y, seed=seed)}

@@ -1,0 +1,174 @@
+"""Execute the numbered notebooks with papermill and gather their results into one table.
+
+``python -m modgap.runner`` (what ``make run`` calls) runs every ``notebooks/NN_*.ipynb`` in order
+into ``runs/<name>/``: the executed notebook, its PNG figures, ``results.json`` and ``results.csv``.
+Afterwards every ``runs/*/results.csv`` is gathered into ``runs/results.csv`` .
+
+An executed notebook is first written as ``.<name>.running.ipynb`` and renamed when it finished;
+a failed run is kept as ``<name>.failed.ipynb`` and the failing cell is reported, so a half-run
+notebook never looks complete.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from modgap.params import ParameterError
+from modgap.paths import REPO_ROOT, RUNS_DIR
+
+NOTEBOOK_DIR = REPO_ROOT / "notebooks"
+
+
+def numbered_notebooks(folder: Path = NOTEBOOK_DIR) -> list[Path]:
+    """``NN_name.ipynb`` files of ``folder`` in order."""
+    return sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
+
+
+def declared_parameters(notebook: Path) -> dict:
+    """The names and inferred types of a notebook's ``parameters`` cell (papermill's own parser)."""
+    import papermill
+
+    return papermill.inspect_notebook(str(notebook))
+
+
+def check_known(notebook: Path, parameters: dict) -> None:
+    """Refuse parameters that the notebook does not declare (papermill would silently ignore them)."""
+    declared = declared_parameters(notebook)
+    if not declared:
+        raise ParameterError(f"{notebook.name} has no cell tagged 'parameters'")
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        raise ParameterError(f"{notebook.name}: unknown parameter(s) {', '.join(map(repr, unknown))}; "
+                             f"it takes: {', '.join(sorted(declared))}")
+
+
+class NotebookFailed(RuntimeError):
+    def __init__(self, notebook: Path, output: Path, cell: int | None, error: str):
+        where = f"cell {cell}" if cell is not None else "an unknown cell"  # numbering of the executed copy
+        super().__init__(f"{notebook.name} failed in {where}: {error}\n  executed copy: {output}")
+        self.notebook, self.output, self.cell, self.error = notebook, output, cell, error
+
+
+def _failed_cell(nb_path: Path) -> int | None:
+    import nbformat
+
+    try:
+        nb = nbformat.read(nb_path, as_version=4)
+    except Exception:
+        return None
+    for i, cell in enumerate(nb.cells):
+        if cell.get("cell_type") == "code" and any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            return cell.get("execution_count") or i
+    return None
+
+
+def run_notebook(notebook: str | Path, out_dir: str | Path, parameters: dict | None = None,
+                 kernel: str = "python3", timeout: int = 1800, progress: bool = False) -> Path:
+    """Execute ``notebook`` into ``out_dir/<name>.ipynb`` with ``parameters`` (plus ``output_dir``).
+
+    In smoke mode (``MODGAP_SMOKE=1``) the notebook writes to ``<out_dir>-smoke`` and so does this.
+    """
+    import papermill as pm
+
+    from modgap.params import smoke_default
+    from modgap.paths import output_dir
+
+    notebook = Path(notebook).resolve()
+    if not notebook.is_file():
+        raise FileNotFoundError(f"notebook {notebook} does not exist")
+    params = dict(parameters or {})
+    if "output_dir" in declared_parameters(notebook):
+        params.setdefault("output_dir", str(Path(out_dir).resolve()))
+    smoke = params.get("smoke")
+    out_dir = output_dir(Path(out_dir).resolve(), smoke=smoke_default(smoke if isinstance(smoke, bool) else None))
+    check_known(notebook, params)
+    final = out_dir / notebook.name
+    running = out_dir / f".{notebook.stem}.running.ipynb"
+    failed = out_dir / f"{notebook.stem}.failed.ipynb"
+    try:
+        pm.execute_notebook(str(notebook), str(running), parameters=params, kernel_name=kernel,
+                            cwd=str(notebook.parent), execution_timeout=timeout, progress_bar=progress,
+                            report_mode=False)
+    except pm.PapermillExecutionError as exc:
+        os.replace(running, failed)
+        raise NotebookFailed(notebook, failed, exc.exec_count, f"{exc.ename}: {exc.evalue}") from None
+    except BaseException:
+        if running.exists():
+            os.replace(running, failed)
+        raise
+    os.replace(running, final)
+    if failed.exists():
+        failed.unlink()
+    return final
+
+
+def gather_results(runs_dir: str | Path = RUNS_DIR, smoke: bool = False):
+    """Concatenate every ``runs/*/results.csv`` (with a ``notebook`` column) into ``runs/results.csv``.
+
+    Smoke-run folders (``*-smoke``) are gathered only with ``smoke=True`` (into ``results-smoke.csv``).
+    """
+    import pandas as pd
+
+    from modgap.io import write_csv
+
+    runs_dir = Path(runs_dir)
+    frames = []
+    for csv in sorted(runs_dir.glob("*/results.csv")):
+        if csv.parent.name.endswith("-smoke") != smoke:
+            continue
+        df = pd.read_csv(csv)
+        df.insert(0, "notebook", csv.parent.name)
+        frames.append(df)
+    if not frames:
+        return None
+    table = pd.concat(frames, ignore_index=True)
+    write_csv(runs_dir / ("results-smoke.csv" if smoke else "results.csv"), table)
+    return table
+
+
+def _parse_value(text: str):
+    import yaml
+
+    return yaml.safe_load(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m modgap.runner", description=__doc__.split("\n\n")[0])
+    ap.add_argument("notebooks", nargs="*", help="notebooks to run (default: every numbered notebook)")
+    ap.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                    help="a parameter for every notebook, value parsed as YAML (e.g. -p seed 1)")
+    ap.add_argument("--runs-dir", default=str(RUNS_DIR), help="where run folders go (default: runs/)")
+    ap.add_argument("--smoke", action="store_true", help="tiny, fast settings (sets MODGAP_SMOKE=1)")
+    ap.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
+    args = ap.parse_args(argv)
+    if args.smoke:
+        os.environ["MODGAP_SMOKE"] = "1"
+    notebooks = [Path(n) for n in args.notebooks] or numbered_notebooks()
+    params = {k: _parse_value(v) for k, v in args.parameter}
+    runs = Path(args.runs_dir)
+    failures = []
+    for nb in notebooks:
+        t0 = time.perf_counter()
+        print(f"[modgap] {nb.name} ...", flush=True)
+        try:
+            out = run_notebook(nb, runs / Path(nb).stem, params, timeout=args.timeout)
+        except (NotebookFailed, ParameterError, FileNotFoundError) as exc:
+            print(f"[modgap] FAILED {exc}", file=sys.stderr, flush=True)
+            failures.append(nb.name)
+            continue
+        print(f"[modgap] {nb.name} done in {time.perf_counter() - t0:.0f} s -> {out.relative_to(Path.cwd()) if out.is_relative_to(Path.cwd()) else out}", flush=True)
+    table = gather_results(runs, smoke=args.smoke)
+    if table is not None:
+        name = "results-smoke.csv" if args.smoke else "results.csv"
+        print(f"[modgap] results table: {runs / name} ({len(table)} rows)")
+    if failures:
+        print(f"[modgap] {len(failures)} notebook(s) failed: {', '.join(failures)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
