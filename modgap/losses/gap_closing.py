@@ -1,0 +1,60 @@
+"""The full objective of Grassucci et al. (ICLR 2026) and its ablations.
+
+    L = w_nce · InfoNCE(x, y; τ) + α(p) · L_ATP(x, y) + β(p) · L_CU(x, y)
+
+``variant`` picks the terms: ``"clip"`` (InfoNCE only), ``"full"`` (all three), ``"atp"`` (InfoNCE +
+L_ATP), ``"cu"`` (InfoNCE + L_CU), ``"atp+cu"`` (no InfoNCE), ``"full-modality-unif"`` (L_CU replaced by
+per-modality uniformity).
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from modgap.losses.alignment import atp_loss
+from modgap.losses.infonce import LearnableTemperature, info_nce
+from modgap.losses.schedules import alpha_schedule, beta_schedule
+from modgap.losses.uniformity import cu_loss, modality_uniformity_loss
+
+VARIANTS = {  # (InfoNCE, L_ATP, uniformity term)
+    "clip": (True, False, None),
+    "full": (True, True, "centroid"),
+    "atp": (True, True, None),
+    "cu": (True, False, "centroid"),
+    "atp+cu": (False, True, "centroid"),
+    "full-modality-unif": (True, True, "modality"),
+}
+
+
+class GapClosingLoss(nn.Module):
+    """Callable as ``loss(x, y, progress) -> (total, parts)``; x, y raw tower outputs (N, D)."""
+
+    def __init__(self, variant: str = "full", temperature: float = 0.1, learnable_temperature: bool = False):
+        super().__init__()
+        if variant not in VARIANTS:
+            raise ValueError(f"unknown variant {variant!r}; expected one of {sorted(VARIANTS)}")
+        if not temperature > 0:
+            raise ValueError(f"temperature must be positive, got {temperature}")
+        self.variant = variant
+        self.use_nce, self.use_atp, self.unif = VARIANTS[variant]
+        self.temperature = LearnableTemperature(temperature) if learnable_temperature else None
+        self.fixed_temperature = temperature
+
+    def tau(self) -> torch.Tensor | float:
+        return self.temperature() if self.temperature is not None else self.fixed_temperature
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor, progress: float):
+        x, y = F.normalize(x, dim=1), F.normalize(y, dim=1)
+        parts = {}
+        total = x.new_zeros(())
+        if self.use_nce:
+            parts["nce"] = info_nce(x, y, self.tau())
+            total = total + parts["nce"]
+        if self.use_atp:
+            parts["atp"] = atp_loss(x, y)
+            total = total + alpha_schedule(progress) * parts["atp"]
+        if self.unif is not None:
+            parts["cu"] = cu_loss(x, y) if self.unif == "centroid" else modality_uniformity_loss(x, y)
+            total = total + beta_schedule(progress) * parts["cu"]
+        return total, parts

@@ -1,0 +1,119 @@
+"""One training loop for every model in the collection.
+
+``fit`` runs epochs of mini-batches over ``n_samples`` items; the caller's ``step(idx, progress)``
+computes the loss of one batch (``idx``: a LongTensor of sample indices; ``progress``: fraction of
+training done, for loss schedules). The loop owns what every experiment needs:
+
+- Adam over the trainable parameters of ``modules``;
+- a tqdm.auto progress bar;
+- a checkpoint after every epoch (modules, optimizer, epoch, history, RNG state), written atomically
+  and read back with ``torch.load(weights_only=True)``; a rerun resumes after the last finished epoch
+  and, because the batch order of epoch e depends only on (seed, e), reaches the same result as a run
+  that was never interrupted;
+- a clear error when the loss stops being finite;
+- bf16 autocast on CUDA (on a CPU without bf16 instructions it is slower, so it is off there).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import torch
+from torch import nn
+
+
+@dataclass
+class FitResult:
+    history: list[dict] = field(default_factory=list)  # one dict of mean losses per epoch
+    start_epoch: int = 0  # > 0: resumed from a checkpoint after this many epochs
+    epochs_run: int = 0  # epochs trained in this call
+
+    @property
+    def resumed(self) -> bool:
+        return self.start_epoch > 0
+
+
+def _save(path: Path, state: dict) -> None:
+    from modgap.io import atomic_write
+
+    atomic_write(path, lambda fh: torch.save(state, fh), "wb")
+
+
+def batch_order(n: int, epoch: int, seed: int) -> torch.Tensor:
+    """The permutation used in ``epoch`` (depends only on n, epoch and seed)."""
+    g = torch.Generator().manual_seed(seed * 1_000_003 + epoch)
+    return torch.randperm(n, generator=g)
+
+
+def fit(modules: dict[str, nn.Module], step: Callable[[torch.Tensor, float], tuple[torch.Tensor, dict]],
+        n_samples: int, epochs: int, batch_size: int = 128, lr: float = 1e-3, weight_decay: float = 0.0,
+        seed: int = 0, checkpoint: str | Path | None = None, device=None, amp: str = "auto",
+        progress_bar: bool = True, desc: str = "train", drop_last: bool = True) -> FitResult:
+    """Train ``modules`` with ``step``; see the module docstring."""
+    if epochs < 0 or batch_size < 1 or n_samples < 1:
+        raise ValueError(f"need epochs ≥ 0, batch_size ≥ 1, n_samples ≥ 1; got {epochs}, {batch_size}, {n_samples}")
+    if drop_last and n_samples < batch_size:
+        batch_size = n_samples
+    params = [p for m in modules.values() for p in m.parameters() if p.requires_grad]
+    if not params:
+        raise ValueError("no trainable parameters in modules")
+    device = torch.device(device) if device is not None else params[0].device
+    opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+    use_amp = device.type == "cuda" and amp in ("auto", "bf16")
+    result = FitResult()
+
+    ckpt = Path(checkpoint) if checkpoint is not None else None
+    if ckpt is not None and ckpt.exists():
+        try:
+            state = torch.load(ckpt, map_location=device, weights_only=True)
+            for name, m in modules.items():
+                m.load_state_dict(state["modules"][name])
+            opt.load_state_dict(state["optimizer"])
+        except Exception as exc:
+            raise RuntimeError(f"checkpoint {ckpt} cannot be used ({type(exc).__name__}: {exc}); "
+                               "delete it to train from scratch") from exc
+        torch.set_rng_state(state["rng"])
+        result.start_epoch = int(state["epoch"])
+        result.history = list(state["history"])
+
+    n_batches = n_samples // batch_size if drop_last else -(-n_samples // batch_size)
+    total = epochs * n_batches
+    bar = None
+    if progress_bar and result.start_epoch < epochs:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=total, initial=result.start_epoch * n_batches, desc=desc, leave=False)
+    for m in modules.values():
+        m.train()
+    for epoch in range(result.start_epoch, epochs):
+        order = batch_order(n_samples, epoch, seed)
+        sums: dict[str, float] = {}
+        for b in range(n_batches):
+            idx = order[b * batch_size:(b + 1) * batch_size]
+            progress = (epoch * n_batches + b) / max(total, 1)
+            with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=use_amp):
+                loss, logs = step(idx, progress)
+            if not torch.isfinite(loss):
+                raise FloatingPointError(
+                    f"{desc}: the loss became {loss.item()} at epoch {epoch + 1}, batch {b + 1} "
+                    f"(parts: { {k: float(v.detach() if torch.is_tensor(v) else v) for k, v in logs.items()} }); lower the learning rate or check the inputs")
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sums["loss"] = sums.get("loss", 0.0) + float(loss.detach())
+            for k, v in logs.items():
+                sums[k] = sums.get(k, 0.0) + float(v.detach() if torch.is_tensor(v) else v)
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(epoch=epoch + 1, loss=f"{float(loss):.3f}", refresh=False)
+        result.history.append({"epoch": epoch + 1, **{k: v / n_batches for k, v in sums.items()}})
+        result.epochs_run += 1
+        if ckpt is not None:
+            _save(ckpt, {"modules": {n: m.state_dict() for n, m in modules.items()}, "optimizer": opt.state_dict(),
+                         "epoch": epoch + 1, "history": result.history, "rng": torch.get_rng_state()})
+    if bar is not None:
+        bar.close()
+    for m in modules.values():
+        m.eval()
+    return result

@@ -1,0 +1,52 @@
+import numpy as np
+import pytest
+import torch
+
+from modgap.contrastive import TwoTowerConfig, evaluate, train_two_tower
+from modgap.data import load_fashion_mnist
+from modgap.data.captions import make_captions, tokenize
+
+
+@pytest.fixture(scope="module")
+def data():
+    x, y = load_fashion_mnist()
+    x, y = x[:384], y[:384]
+    caps = make_captions(x, y, seed=0)
+    ids, _ = tokenize(caps)
+    return torch.tensor(x, dtype=torch.float32)[:, None] / 255, torch.tensor(ids), y
+
+
+def test_captions_carry_class_and_attributes():
+    x, y = load_fashion_mnist()
+    caps = make_captions(x[:50], y[:50], seed=0)
+    assert all(any(n in c for n in ("shirt", "trousers", "pullover", "dress", "coat", "sandal", "sneaker", "bag", "boot"))
+               for c in caps)
+    assert caps == make_captions(x[:50], y[:50], seed=0)
+    assert len(set(caps)) > 20
+    with pytest.raises(ValueError, match="labels"):
+        make_captions(x[:5], y[:4])
+
+
+def test_gap_closing_loss_shrinks_the_gap(data):
+    imgs, ids, labels = data
+    gaps = {}
+    for variant in ("clip", "full"):
+        cfg = TwoTowerConfig(variant=variant, epochs=4, batch_size=64, seed=0)
+        model, res = train_two_tower(cfg, imgs, ids, progress_bar=False)
+        assert res.history[-1]["loss"] < res.history[0]["loss"]
+        x, y = model.embed(imgs, ids)
+        ev = evaluate(x, y, labels)
+        gaps[variant] = ev["gap"]
+        assert 0 <= ev["R@1 x→y"] <= ev["R@5 x→y"] <= ev["R@10 x→y"] <= 1
+    assert gaps["full"] < 0.75 * gaps["clip"]
+
+
+def test_every_parameter_gets_a_gradient(data):
+    imgs, ids, _ = data
+    from modgap.contrastive import build_two_tower
+
+    model = build_two_tower(TwoTowerConfig(variant="full", learnable_temperature=True), vocab_size=int(ids.max()))
+    total, _ = model.loss(model.image(imgs[:32]), model.text(ids[:32]), 0.1)
+    total.backward()
+    missing = [n for n, p in model.named_parameters() if p.grad is None or not torch.isfinite(p.grad).all()]
+    assert missing == []

@@ -1,0 +1,89 @@
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from modgap.losses import (GapClosingLoss, LearnableTemperature, alpha_schedule, atp_loss, beta_schedule, cu_loss,
+                           info_nce, uniformity)
+
+
+def _pairs(n=6, d=4, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x = F.normalize(torch.randn(n, d, generator=g, dtype=torch.float64), dim=1)
+    y = F.normalize(torch.randn(n, d, generator=g, dtype=torch.float64), dim=1)
+    return x, y
+
+
+def test_info_nce_matches_a_direct_computation():
+    x, y = _pairs()
+    tau = 0.1
+    s = (x @ y.T / tau).numpy()
+    row = -np.mean([s[i, i] - math.log(np.exp(s[i]).sum()) for i in range(6)])
+    col = -np.mean([s[i, i] - math.log(np.exp(s[:, i]).sum()) for i in range(6)])
+    assert info_nce(x, y, tau).item() == pytest.approx(0.5 * (row + col), rel=1e-10)
+    # perfectly aligned, orthogonal pairs at low temperature: the loss goes to zero
+    e = torch.eye(4, dtype=torch.float64)
+    assert info_nce(e, e, 0.01).item() < 1e-10
+
+
+def test_atp_and_cu_match_direct_computations():
+    x, y = _pairs()
+    assert atp_loss(x, y).item() == pytest.approx(np.mean([np.sum((x[i] - y[i]).numpy() ** 2) for i in range(6)]))
+    assert atp_loss(x, x).item() == 0.0
+    mu = F.normalize((x + y) / 2, dim=1).numpy()
+    terms = [np.exp(-2 * np.sum((mu[i] - mu[j]) ** 2)) for i in range(6) for j in range(6) if i != j]
+    assert cu_loss(x, y).item() == pytest.approx(math.log(np.mean(terms)), rel=1e-10)
+
+
+def test_uniformity_prefers_spread_points():
+    spread = torch.eye(4, dtype=torch.float64)
+    clumped = F.normalize(torch.ones(4, 4, dtype=torch.float64) + 0.01 * torch.eye(4, dtype=torch.float64), dim=1)
+    assert uniformity(spread) < uniformity(clumped)
+    assert uniformity(spread).item() == pytest.approx(-4.0)  # all pairwise ‖zi − zj‖² = 2
+
+
+def test_schedules():
+    assert [alpha_schedule(p) for p in (0, 0.49, 0.75, 1)] == pytest.approx([1, 1, 1.5, 2])
+    assert [beta_schedule(p) for p in (0, 0.19, 0.45, 0.7, 1)] == pytest.approx([1, 1, 0.5, 0, 0])
+    with pytest.raises(ValueError, match="progress"):
+        alpha_schedule(1.2)
+
+
+@pytest.mark.parametrize("variant", ["clip", "full", "atp", "cu", "atp+cu", "full-modality-unif"])
+def test_every_variant_has_gradients_for_both_towers(variant):
+    x = torch.randn(8, 5, requires_grad=True)
+    y = torch.randn(8, 5, requires_grad=True)
+    loss = GapClosingLoss(variant, learnable_temperature=variant == "clip")
+    total, parts = loss(x, y, progress=0.3)
+    total.backward()
+    assert x.grad.abs().sum() > 0 and y.grad.abs().sum() > 0
+    expected = {"clip": {"nce"}, "full": {"nce", "atp", "cu"}, "atp": {"nce", "atp"}, "cu": {"nce", "cu"},
+                "atp+cu": {"atp", "cu"}, "full-modality-unif": {"nce", "atp", "cu"}}[variant]
+    assert set(parts) == expected
+    if variant == "clip":
+        assert loss.temperature.log_scale.grad is not None
+
+
+def test_full_loss_weights_follow_the_schedules():
+    x, y = _pairs(seed=1)
+    loss = GapClosingLoss("full")
+    for p in (0.1, 0.6, 0.9):
+        total, parts = loss(x, y, p)
+        assert total.item() == pytest.approx(
+            (parts["nce"] + alpha_schedule(p) * parts["atp"] + beta_schedule(p) * parts["cu"]).item())
+
+
+def test_learnable_temperature_and_errors():
+    t = LearnableTemperature(0.07)
+    assert t().item() == pytest.approx(0.07)
+    with torch.no_grad():
+        t.log_scale.fill_(10.0)
+    assert t().item() == pytest.approx(0.01)  # clamped at 1/100
+    with pytest.raises(ValueError, match="unknown variant"):
+        GapClosingLoss("clip++")
+    with pytest.raises(ValueError, match="temperature"):
+        GapClosingLoss("clip", temperature=0)
+    with pytest.raises(ValueError, match=r"\(N, D\)"):
+        info_nce(torch.zeros(3, 2), torch.zeros(4, 2))

@@ -1,0 +1,44 @@
+import numpy as np
+import pytest
+from sklearn.cluster import KMeans
+from sklearn.metrics import v_measure_score
+
+from modgap.metrics import cluster_scores, recall_at_k, true_pair_cosine
+
+
+def test_recall_on_known_input():
+    x = np.eye(4)
+    y = np.array([[1, 0, 0, 0], [0, 0.6, 0.8, 0], [0, 0.8, 0.6, 0], [0, 0, 0, 1.0]])
+    r = recall_at_k(x, y, ks=(1, 2))
+    # x→y: rows 0 and 3 rank their match first; x1 prefers y2, x2 prefers y1 (each true match second)
+    assert r["R@1 x→y"] == 0.5 and r["R@2 x→y"] == 1.0
+    assert r["R@1 y→x"] == 0.5 and r["R@2 y→x"] == 1.0
+    assert recall_at_k(x, x)["R@1 x→y"] == 1.0
+
+
+def test_recall_ties_are_pessimistic_and_random_is_near_chance(rng):
+    same = np.ones((5, 3))
+    assert recall_at_k(same, same, ks=(1,))["R@1 x→y"] == 0.0
+    x, y = rng.normal(size=(400, 16)), rng.normal(size=(400, 16))
+    assert recall_at_k(x, y, ks=(10,))["R@10 x→y"] == pytest.approx(10 / 400, abs=0.03)
+
+
+def test_true_pair_cosine():
+    assert true_pair_cosine(np.eye(3), np.eye(3)) == pytest.approx(1.0)
+    assert true_pair_cosine(np.eye(3), -np.eye(3)) == pytest.approx(-1.0)
+
+
+def test_cluster_scores_match_sklearn_and_see_the_gap(rng):
+    labels = np.repeat(np.arange(3), 30)
+    centres = np.eye(8)[:3] * 3
+    x = centres[labels] + 0.3 * rng.normal(size=(90, 8))
+    y = centres[labels] + 0.3 * rng.normal(size=(90, 8))
+    s = cluster_scores(x, y, labels, seed=0)
+    z = np.concatenate([x, y])
+    z = z / np.linalg.norm(z, axis=1, keepdims=True)
+    pred = KMeans(3, n_init=10, random_state=0).fit_predict(z)
+    assert s["v_measure"] == pytest.approx(v_measure_score(np.r_[labels, labels], pred))
+    assert s["v_measure"] > 0.9
+    # the same classes with a large offset between modalities: KMeans splits by modality
+    gapped = cluster_scores(x + 6 * np.eye(8)[5], y - 6 * np.eye(8)[5], labels, seed=0)
+    assert gapped["v_measure"] < s["v_measure"] - 0.2

@@ -1,0 +1,73 @@
+import pytest
+import torch
+from torch import nn
+
+from modgap.training import batch_order, fit
+
+
+def _problem(seed=0):
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randn(96, 5, generator=g)
+    y = X @ torch.randn(5, 1, generator=g) + 0.1 * torch.randn(96, 1, generator=g)
+    torch.manual_seed(seed)
+    net = nn.Sequential(nn.Linear(5, 16), nn.ReLU(), nn.Dropout(0.1), nn.Linear(16, 1))
+    return X, y, net
+
+
+def _step(net, X, y, crash_at=None, counter=None):
+    def step(idx, progress):
+        if counter is not None:
+            counter[0] += 1
+            if crash_at is not None and counter[0] == crash_at:
+                raise KeyboardInterrupt("simulated kill")
+        loss = (net(X[idx]) - y[idx]).pow(2).mean()
+        return loss, {"mse": loss}
+    return step
+
+
+def test_loss_goes_down_and_history_is_kept():
+    X, y, net = _problem()
+    res = fit({"net": net}, _step(net, X, y), len(X), epochs=15, batch_size=16, lr=1e-2, progress_bar=False)
+    assert len(res.history) == 15 and res.history[-1]["loss"] < 0.3 * res.history[0]["loss"]
+    assert not res.resumed
+
+
+def test_killed_training_resumes_to_the_same_result(tmp_path):
+    X, y, net = _problem()
+    fit({"net": net}, _step(net, X, y), len(X), epochs=4, batch_size=16, progress_bar=False)
+    reference = [p.detach().clone() for p in net.parameters()]
+
+    X, y, net = _problem()
+    ckpt = tmp_path / "run.pt"
+    counter = [0]
+    with pytest.raises(KeyboardInterrupt):  # killed in the middle of epoch 3 (6 batches per epoch)
+        fit({"net": net}, _step(net, X, y, crash_at=15, counter=counter), len(X), epochs=4, batch_size=16,
+            checkpoint=ckpt, progress_bar=False)
+    X, y, net = _problem()  # a fresh process: new model, same seed
+    res = fit({"net": net}, _step(net, X, y), len(X), epochs=4, batch_size=16, checkpoint=ckpt, progress_bar=False)
+    assert res.start_epoch == 2 and res.epochs_run == 2 and len(res.history) == 4
+    for a, b in zip(reference, net.parameters()):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+    # a finished run is loaded, not retrained
+    X, y, net = _problem()
+    again = fit({"net": net}, _step(net, X, y), len(X), epochs=4, batch_size=16, checkpoint=ckpt, progress_bar=False)
+    assert again.epochs_run == 0
+
+
+def test_nan_loss_is_a_clear_error():
+    X, y, net = _problem()
+    X[3] = float("nan")
+    with pytest.raises(FloatingPointError, match="loss became nan at epoch 1"):
+        fit({"net": net}, _step(net, X, y), len(X), epochs=1, batch_size=96, progress_bar=False)
+
+
+def test_corrupt_checkpoint_and_bad_arguments(tmp_path):
+    X, y, net = _problem()
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint")
+    with pytest.raises(RuntimeError, match="bad.pt cannot be used"):
+        fit({"net": net}, _step(net, X, y), len(X), epochs=1, checkpoint=bad, progress_bar=False)
+    with pytest.raises(ValueError, match="epochs"):
+        fit({"net": net}, _step(net, X, y), len(X), epochs=-1, progress_bar=False)
+    assert torch.equal(batch_order(10, 3, 0), batch_order(10, 3, 0))
+    assert not torch.equal(batch_order(10, 3, 0), batch_order(10, 4, 0))
