@@ -7,3 +7,9 @@ from modgap.losses.uniformity import cu_loss, modality_uniformity_loss, pair_cen
 
 __all__ = ["info_nce", "LearnableTemperature", "atp_loss", "cu_loss", "uniformity", "pair_centroids",
            "modality_uniformity_loss", "alpha_schedule", "beta_schedule", "GapClosingLoss", "VARIANTS"]
+from modgap.losses.cmunet_losses import adversarial_loss, perceptual_loss, reconstruction_loss, transformation_loss  # noqa: E402
+from modgap.losses.distribution import coral_loss, mmd_loss  # noqa: E402
+from modgap.losses.matching import matching_loss  # noqa: E402
+
+__all__ += ["transformation_loss", "reconstruction_loss", "adversarial_loss", "perceptual_loss", "mmd_loss",
+            "coral_loss", "matching_loss"]

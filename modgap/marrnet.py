@@ -1,0 +1,169 @@
+"""MarrNet and the baselines it is compared with, behind one interface.
+
+Every method shares the same feature extractor E (a small ResNet), the same matching objective
+(cross-modal InfoNCE over identities, plus identity classification when the test identities are the
+training identities) and the same training budget. They differ in what E sees and what else is trained:
+
+| method      | E sees                  | extra terms                                          | family the paper criticises |
+|-------------|-------------------------|------------------------------------------------------|-----------------------------|
+| siamese     | a, b                    | —                                                    | no bridging                 |
+| mmd         | a, b                    | MMD² between E(a) and E(b)                          | distribution alignment      |
+| dann        | a, b                    | domain discriminator on features, gradient reversal | indistinguishable features  |
+| transfer    | T(a), b                 | ‖T(a) − b‖₁, T a UNet translator                    | explicit modality transfer  |
+| marrnet     | G(a), G(b)              | cmUNet losses (trans, rec, adv, perc)                | — (the paper's method)       |
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from modgap.losses import (adversarial_loss, matching_loss, mmd_loss, perceptual_loss, reconstruction_loss,
+                           transformation_loss)
+from modgap.models.cmunet import CMUNet
+from modgap.models.discriminator import PatchDiscriminator
+from modgap.models.extractor import FeatureExtractor
+from modgap.models.layers import grad_reverse
+from modgap.training import fit
+
+METHODS = ["siamese", "mmd", "dann", "transfer", "marrnet"]
+LABELS = {"siamese": "no bridging (siamese)", "mmd": "distribution alignment (MMD)",
+          "dann": "indistinguishable features (DANN)", "transfer": "modality transfer (A→B)", "marrnet": "MarrNet (cmUNet + E)"}
+
+
+@dataclass
+class MatchConfig:
+    method: str = "marrnet"
+    dim: int = 2  # 1: spectra, 2: images
+    epochs: int = 5
+    batch_size: int = 64
+    lr: float = 2e-3
+    embed_dim: int = 64
+    width: int = 16  # E's base width
+    unet_base: int = 16
+    temperature: float = 0.1
+    n_ids: int = 0  # > 0: identity classification over this many training identities
+    seed: int = 0
+    # loss weights (OUR ASSUMPTIONS: the paper does not publish them)
+    w_trans: float = 1.0
+    w_rec: float = 0.5
+    w_adv: float = 0.1
+    w_perc: float = 0.5
+    w_align: float = 1.0  # MMD (mmd) or domain loss (dann)
+
+    def __post_init__(self):
+        if self.method not in METHODS:
+            raise ValueError(f"unknown method {self.method!r}; expected one of {METHODS}")
+        if self.dim not in (1, 2):
+            raise ValueError(f"dim must be 1 or 2, got {self.dim}")
+
+
+class Matcher(nn.Module):
+    def __init__(self, cfg: MatchConfig, phi: nn.Module | None = None):
+        super().__init__()
+        self.cfg = cfg
+        torch.manual_seed(cfg.seed)
+        self.E = FeatureExtractor(cfg.dim, 1, cfg.width, embed_dim=cfg.embed_dim, n_classes=cfg.n_ids)
+        self.G = CMUNet(cfg.dim, 1, cfg.unet_base) if cfg.method in ("marrnet", "transfer") else None
+        self.D = None
+        if cfg.method == "marrnet":
+            self.D = PatchDiscriminator(cfg.dim, 1, width=8)
+        elif cfg.method == "dann":
+            self.D = nn.Sequential(nn.Linear(cfg.embed_dim, 64), nn.ReLU(), nn.Linear(64, 1))
+        # φ, the frozen perceptual network, is deliberately not a submodule: never saved or trained here
+        object.__setattr__(self, "phi", phi.eval().requires_grad_(False) if phi is not None else None)
+
+    def represent(self, x: torch.Tensor, modality: str) -> torch.Tensor:
+        """The sample-space input of E: G(x) for MarrNet, T(a) for transfer, x otherwise."""
+        if self.cfg.method == "marrnet" or (self.cfg.method == "transfer" and modality == "a"):
+            return self.G(x)
+        return x
+
+    def embed(self, x: torch.Tensor, modality: str) -> torch.Tensor:
+        return self.E(self.represent(x, modality))
+
+    @torch.no_grad()
+    def embed_all(self, x: torch.Tensor, modality: str, batch_size: int = 256, device=None) -> np.ndarray:
+        self.eval()
+        device = device or next(self.parameters()).device
+        return torch.cat([self.embed(x[i:i + batch_size].to(device), modality).float().cpu()
+                          for i in range(0, len(x), batch_size)]).numpy()
+
+    @torch.no_grad()
+    def represent_all(self, x: torch.Tensor, modality: str, batch_size: int = 256, device=None) -> np.ndarray:
+        self.eval()
+        device = device or next(self.parameters()).device
+        return torch.cat([self.represent(x[i:i + batch_size].to(device), modality).float().cpu()
+                          for i in range(0, len(x), batch_size)]).numpy()
+
+    def loss(self, a: torch.Tensor, b: torch.Tensor, ids: torch.Tensor, progress: float):
+        c = self.cfg
+        ra, rb = self.represent(a, "a"), self.represent(b, "b")
+        fa, fb = self.E(ra), self.E(rb)
+        parts = {"match": matching_loss(fa, fb, ids, c.temperature)}
+        if c.n_ids:
+            parts["id"] = 0.5 * (F.cross_entropy(self.E.classifier(fa), ids) + F.cross_entropy(self.E.classifier(fb), ids))
+        if c.method == "mmd":
+            parts["mmd"] = c.w_align * mmd_loss(fa, fb)
+        elif c.method == "dann":
+            lam = 2.0 / (1.0 + np.exp(-10 * progress)) - 1.0  # Ganin's schedule 0 → 1
+            la, lb = self.D(grad_reverse(fa, lam)), self.D(grad_reverse(fb, lam))
+            parts["domain"] = c.w_align * (F.binary_cross_entropy_with_logits(la, torch.zeros_like(la))
+                                           + F.binary_cross_entropy_with_logits(lb, torch.ones_like(lb)))
+        elif c.method == "transfer":
+            parts["trans"] = c.w_trans * F.l1_loss(ra, b)
+        elif c.method == "marrnet":
+            parts["trans"] = c.w_trans * transformation_loss(ra, rb, a, b)
+            parts["rec"] = c.w_rec * reconstruction_loss(ra, rb, a, b)
+            parts["adv"] = c.w_adv * adversarial_loss(self.D, ra, rb)
+            if self.phi is not None:
+                parts["perc"] = c.w_perc * perceptual_loss(self.phi, ra, rb)
+        return sum(parts.values()), parts
+
+
+def train_matcher(cfg: MatchConfig, a: torch.Tensor, b: torch.Tensor, ids: torch.Tensor, phi: nn.Module | None = None,
+                  device=None, checkpoint: str | Path | None = None, progress_bar: bool = True):
+    """Train one method on paired training samples ``a[i] ↔ b[i]`` with identity ``ids[i]``."""
+    if not (len(a) == len(b) == len(ids)):
+        raise ValueError(f"a, b and ids must have the same length, got {len(a)}, {len(b)}, {len(ids)}")
+    if a.shape[1:] != b.shape[1:] or a.dim() != cfg.dim + 2:
+        raise ValueError(f"a and b must both be (N, 1, {'L' if cfg.dim == 1 else 'H, W'}); got {tuple(a.shape)}, {tuple(b.shape)}")
+    if cfg.n_ids and int(ids.max()) >= cfg.n_ids:
+        raise ValueError(f"identity {int(ids.max())} is out of range for n_ids={cfg.n_ids}")
+    device = torch.device(device or "cpu")
+    model = Matcher(cfg, phi.to(device) if phi is not None else None).to(device)
+    a, b, ids = a.to(device), b.to(device), ids.to(device)
+
+    def step(idx, progress):
+        idx = idx.to(device)
+        return model.loss(a[idx], b[idx], ids[idx], progress)
+
+    res = fit({"model": model}, step, len(a), cfg.epochs, cfg.batch_size, cfg.lr, seed=cfg.seed,
+              checkpoint=checkpoint, device=device, progress_bar=progress_bar, desc=cfg.method)
+    return model, res
+
+
+def train_perceptual_net(x: torch.Tensor, labels: torch.Tensor, dim: int, n_classes: int, epochs: int = 3,
+                         seed: int = 0, device=None, checkpoint: str | Path | None = None) -> FeatureExtractor:
+    """φ for the perceptual loss: a FeatureExtractor trained to classify ``labels`` from raw samples of both modalities."""
+    device = torch.device(device or "cpu")
+    torch.manual_seed(seed)
+    phi = FeatureExtractor(dim, 1, 8, stages=2, embed_dim=32, n_classes=n_classes).to(device)
+    x, labels = x.to(device), labels.to(device)
+
+    def step(idx, progress):
+        idx = idx.to(device)
+        loss = F.cross_entropy(phi.classifier(phi(x[idx])), labels[idx])
+        return loss, {}
+
+    fit({"phi": phi}, step, len(x), epochs, 128, 2e-3, seed=seed, checkpoint=checkpoint, device=device,
+        progress_bar=False, desc="phi")
+    return phi.eval().requires_grad_(False)
+
+
+def config_dict(cfg: MatchConfig) -> dict:
+    return asdict(cfg)

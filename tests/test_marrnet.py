@@ -1,0 +1,81 @@
+import pytest
+import torch
+
+from modgap.losses import coral_loss, matching_loss, mmd_loss, transformation_loss
+from modgap.marrnet import METHODS, MatchConfig, Matcher, train_matcher, train_perceptual_net
+from modgap.models.cmunet import CMUNet
+from modgap.models.extractor import FeatureExtractor
+from modgap.models.layers import grad_reverse
+
+
+@pytest.mark.parametrize("shape", [(3, 1, 901), (3, 1, 64), (2, 1, 28, 28), (2, 1, 30, 27)])
+def test_cmunet_output_has_the_input_shape(shape):
+    net = CMUNet(dim=len(shape) - 2, base=4)
+    assert net(torch.randn(shape)).shape == shape
+    with pytest.raises(ValueError, match="expects"):
+        net(torch.randn(shape[1:]))
+
+
+def test_extractor_shapes():
+    assert FeatureExtractor(1, embed_dim=8)(torch.randn(4, 1, 451)).shape == (4, 8)
+    assert FeatureExtractor(2, embed_dim=8)(torch.randn(4, 1, 28, 28)).shape == (4, 8)
+
+
+def test_gradient_reversal():
+    x = torch.ones(3, requires_grad=True)
+    grad_reverse(x, 0.5).sum().backward()
+    torch.testing.assert_close(x.grad, torch.full((3,), -0.5))
+
+
+def test_matching_loss_equals_infonce_for_unique_ids_and_handles_repeats():
+    from modgap.losses import info_nce
+
+    g = torch.Generator().manual_seed(0)
+    fa, fb = torch.randn(6, 4, generator=g), torch.randn(6, 4, generator=g)
+    nfa, nfb = torch.nn.functional.normalize(fa, dim=1), torch.nn.functional.normalize(fb, dim=1)
+    torch.testing.assert_close(matching_loss(fa, fb, torch.arange(6)), info_nce(nfa, nfb, 0.1))
+    # all in one identity: every column is a match, so the loss is 0
+    assert matching_loss(fa, fb, torch.zeros(6, dtype=torch.long)).item() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_alignment_losses_zero_on_identical_and_positive_on_shifted():
+    g = torch.Generator().manual_seed(0)
+    f = torch.randn(64, 8, generator=g)
+    assert mmd_loss(f, f).item() == pytest.approx(0.0, abs=1e-6)
+    assert mmd_loss(f, f + 3).item() > 0.1
+    assert coral_loss(f, f).item() == 0.0 and coral_loss(f, 3 * f).item() > 0
+    a = torch.rand(2, 1, 8)
+    assert transformation_loss(a, a, a, a).item() == 0.0
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_gradients_reach_every_part(method):
+    cfg = MatchConfig(method=method, dim=1, width=4, unet_base=4, embed_dim=8, n_ids=3)
+    phi = FeatureExtractor(1, width=4, stages=1, embed_dim=4) if method == "marrnet" else None
+    model = Matcher(cfg, phi)
+    a, b = torch.randn(6, 1, 40), torch.randn(6, 1, 40)
+    loss, parts = model.loss(a, b, torch.tensor([0, 0, 1, 1, 2, 2]), progress=0.5)
+    loss.backward()
+    dead = [n for n, p in model.named_parameters() if p.grad is None or p.grad.abs().sum() == 0]
+    assert dead == [], f"no gradient reaches {dead}"
+    if method == "marrnet":
+        assert {"trans", "rec", "adv", "perc", "match", "id"} <= set(parts)
+        assert all(p.grad is None for p in phi.parameters())  # φ stays frozen
+
+
+def test_training_lowers_the_loss_and_validates_inputs():
+    g = torch.Generator().manual_seed(0)
+    protos = torch.rand(4, 1, 32, generator=g)
+    ids = torch.arange(4).repeat(16)
+    a = protos[ids] + 0.05 * torch.randn(64, 1, 32, generator=g)
+    b = 1 - protos[ids] + 0.05 * torch.randn(64, 1, 32, generator=g)  # B: an inverted rendering
+    cfg = MatchConfig(method="marrnet", dim=1, epochs=6, batch_size=32, width=4, unet_base=4, embed_dim=8, n_ids=4)
+    phi = train_perceptual_net(torch.cat([a, b]), torch.cat([ids, ids]), 1, 4, epochs=1)
+    _, res = train_matcher(cfg, a, b, ids, phi=phi, progress_bar=False)
+    assert res.history[-1]["loss"] < res.history[0]["loss"]
+    with pytest.raises(ValueError, match="same length"):
+        train_matcher(cfg, a, b[:10], ids, progress_bar=False)
+    with pytest.raises(ValueError, match="must both be"):
+        train_matcher(cfg, a[:, 0], b[:, 0], ids, progress_bar=False)
+    with pytest.raises(ValueError, match="unknown method"):
+        MatchConfig(method="cyclegan")
