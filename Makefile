@@ -14,12 +14,15 @@ QUIET  := grep -v "is ignored: it is neither a file nor a directory" || true
 JOBS   ?= 2
 NBS    := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-.PHONY: help setup run test test-unit test-notebooks smoke clean
+.PHONY: help setup run test test-unit smoke sweep assignments report clean
 
 help:
 	@echo "make run    execute every notebook into runs/ (executed notebooks, figures, results tables)"
 	@echo "make test   unit tests + nbval over the notebooks in smoke mode"
 	@echo "make smoke  execute every notebook in smoke mode into runs/*-smoke"
+	@echo "make sweep  run SWEEP_NB over the grid SWEEP_GRID (add SWEEP_ARGS=--smoke for a quick one)"
+	@echo "make assignments  write student notebooks (solutions stubbed) to assignments/"
+	@echo "make report render the executed notebooks of the last run to runs/report/index.html"
 	@echo "make clean  remove runs/ and the virtual environment"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -40,6 +43,18 @@ run: setup
 
 smoke: setup
 	MPLBACKEND=Agg $(PY) -m modgap.runner --smoke $(NBS)
+
+SWEEP_NB   ?= notebooks/05_closing_the_gap.ipynb
+SWEEP_GRID ?= sweeps/closing_gap_temperature.yaml
+SWEEP_ARGS ?=
+sweep: setup
+	MPLBACKEND=Agg $(PY) -m modgap.sweep $(SWEEP_NB) $(SWEEP_GRID) --jobs $(JOBS) $(SWEEP_ARGS)
+
+assignments: setup
+	$(PY) -m modgap.assignments --out assignments
+
+report: setup
+	$(PY) -m modgap.report $(REPORT_ARGS)
 
 test: setup
 	MODGAP_SMOKE=1 MPLBACKEND=Agg $(PY) -m pytest -n $(JOBS) --dist loadscope \

@@ -1,0 +1,130 @@
+"""Sweeps, student notebooks and the report."""
+import nbformat
+import pytest
+
+from modgap import checks
+from modgap.assignments import exercise_code, make_student, strip_solutions
+from modgap.runner import numbered_notebooks
+from modgap.sweep import gather, load_grid, plot_sweep, run_name, run_sweep
+
+
+def test_strip_solutions_keeps_indentation_and_the_rest():
+    src = "def f(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION\n\nprint(f)"
+    out = strip_solutions(src)
+    assert out == "def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()\n\nprint(f)"
+    with pytest.raises(ValueError, match="unbalanced"):
+        strip_solutions("### BEGIN SOLUTION\nx = 1")
+
+
+@pytest.mark.parametrize("path", [p for p in numbered_notebooks() if "BEGIN SOLUTION" in p.read_text()],
+                         ids=lambda p: p.name)
+def test_student_notebooks_fail_their_checks_and_solutions_pass(path):
+    nb = nbformat.read(path, as_version=4)
+    student = make_student(nb)
+    solution_ex, student_ex = exercise_code(nb), exercise_code(student)
+    assert len(solution_ex) == len(student_ex) >= 1
+    assert all("BEGIN SOLUTION" not in c.source for c in student.cells)
+    for sol, stu in zip(solution_ex, student_ex):
+        exec(compile(sol, f"{path.name}:solution", "exec"), {})  # passes with the solution put back
+        with pytest.raises(checks.CheckFailed, match="not implemented yet"):
+            exec(compile(stu, f"{path.name}:student", "exec"), {})
+
+
+def test_checks_say_what_is_wrong_without_the_answer():
+    import torch
+
+    with pytest.raises(checks.CheckFailed, match="one number"):
+        checks.check_atp_loss(lambda x, y: (x - y).pow(2).sum(1))
+    with pytest.raises(checks.CheckFailed, match="factor of 2"):
+        checks.check_atp_loss(lambda x, y: 0.5 * (x - y).pow(2).sum(1).mean())
+    with pytest.raises(checks.CheckFailed, match="gradient"):
+        checks.check_atp_loss(lambda x, y: torch.tensor((x - y).pow(2).sum(1).mean().item(), dtype=x.dtype))
+    with pytest.raises(checks.CheckFailed, match="normalise"):
+        checks.check_centroid_gap(lambda x, y: float(((x.mean(0) - y.mean(0)) ** 2).sum() ** 0.5))
+
+
+def test_grid_validation(tmp_path):
+    g = tmp_path / "g.yaml"
+    g.write_text("grid:\n  seed: [0, 1]\n  lr: [0.1]\nfixed:\n  epochs: 1\n")
+    grid = load_grid(g)
+    assert grid.combinations() == [{"seed": 0, "lr": 0.1}, {"seed": 1, "lr": 0.1}]
+    assert run_name({"seed": 0, "lr": 0.1}) == "seed=0__lr=0.1"
+    g.write_text("grid:\n  seed: 3\n")
+    with pytest.raises(ValueError, match="'seed' must be a non-empty list"):
+        load_grid(g)
+    g.write_text("grid:\n  seed: [1]\nfixd: {}\n")
+    with pytest.raises(ValueError, match="unknown top-level key"):
+        load_grid(g)
+    with pytest.raises(FileNotFoundError):
+        load_grid(tmp_path / "none.yaml")
+
+
+def _nb(path, body):
+    nb = nbformat.v4.new_notebook()
+    p = nbformat.v4.new_code_cell("seed = 0\nscale = 1.0\noutput_dir = 'x'")
+    p.metadata["tags"] = ["parameters"]
+    nb.cells = [p, nbformat.v4.new_code_cell(body)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def test_sweep_runs_skips_reports_failures_and_gathers(tmp_path, monkeypatch):
+    monkeypatch.setenv("MODGAP_SMOKE", "0")
+    nb = _nb(tmp_path / "t.ipynb",
+             "import pathlib\nif scale > 5: raise RuntimeError('scale too large')\n"
+             "pathlib.Path(output_dir).mkdir(parents=True, exist_ok=True)\n"
+             "pathlib.Path(output_dir, 'results.csv').write_text(f'metric,value\\nm,{seed * scale}')")
+    g = tmp_path / "g.yaml"
+    g.write_text("grid:\n  seed: [1, 2]\n  scale: [1.0, 10.0]\n")
+    grid = load_grid(g)
+    records = run_sweep(nb, grid, tmp_path / "sw", jobs=2)
+    status = {r["run"]: r["status"] for r in records}
+    assert status == {"seed=1__scale=1.0": "ok", "seed=1__scale=10.0": "failed",
+                      "seed=2__scale=1.0": "ok", "seed=2__scale=10.0": "failed"}
+    failed = next(r for r in records if r["status"] == "failed")
+    assert failed["notebook"] == "t.ipynb" and failed["cell"] == 3 and "scale too large" in failed["error"]
+    again = run_sweep(nb, grid, tmp_path / "sw", jobs=1)
+    assert sum(r["status"] == "skipped (done)" for r in again) == 2  # finished runs are not redone
+    table = gather(tmp_path / "sw", grid)
+    assert sorted(table["value"]) == [1.0, 2.0]
+    assert plot_sweep(table, grid, tmp_path / "sw" / "sweep.png").exists()
+
+
+def test_report_builds(tmp_path):
+    from modgap.report import build_report
+
+    run = tmp_path / "runs" / "01_x"
+    run.mkdir(parents=True)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Title"), nbformat.v4.new_code_cell("1 + 1")]
+    nbformat.write(nb, run / "01_x.ipynb")
+    (run / "results.csv").write_text("metric,value\ngap,0.25\n")
+    (run / "fig.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    index = build_report(tmp_path / "runs", hide_code=True)
+    text = index.read_text()
+    assert "01_x.html" in text and "fig.png" in text and "0.25" in text
+    assert (index.parent / "01_x.html").exists()
+    with pytest.raises(FileNotFoundError, match="make run"):
+        build_report(tmp_path / "empty")
+
+
+@pytest.mark.slow
+def test_shipped_sweep_in_smoke_mode(tmp_path):
+    """The shipped grid (2 seeds x 2 temperatures) over notebook 05, as `make sweep SWEEP_ARGS=--smoke` runs it."""
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    from modgap.paths import REPO_ROOT
+
+    out = tmp_path / "sweep"
+    proc = subprocess.run([sys.executable, "-m", "modgap.sweep", str(REPO_ROOT / "notebooks/05_closing_the_gap.ipynb"),
+                           str(REPO_ROOT / "sweeps/closing_gap_temperature.yaml"), "--smoke", "--jobs", "2",
+                           "--out", str(out)], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    table = pd.read_csv(out / "sweep.csv")
+    assert set(table.seed) == {0, 1} and set(table.temperature) == {0.05, 0.1}
+    assert {"CLIP (τ=0.05)", "CLIP (τ=0.1)", "+ L_ATP + L_CU"} <= set(table.method)
+    assert (out / "sweep.png").stat().st_size > 1000
