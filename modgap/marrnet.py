@@ -43,8 +43,8 @@ class MatchConfig:
     batch_size: int = 64
     lr: float = 2e-3
     embed_dim: int = 64
-    width: int = 16  # E's base width
-    unet_base: int = 16
+    width: int = 8  # E's base width
+    unet_base: int = 8
     temperature: float = 0.1
     n_ids: int = 0  # > 0: identity classification over this many training identities
     seed: int = 0
@@ -54,6 +54,9 @@ class MatchConfig:
     w_adv: float = 0.1
     w_perc: float = 0.5
     w_align: float = 1.0  # MMD (mmd) or domain loss (dann)
+    residual: bool = False  # G(x) = x + UNet(x): starts as the identity
+    dann_max: float = 0.3  # final gradient-reversal strength of DANN (1.0 diverged on photo–sketch)
+    shift: int = 2  # training augmentation: random circular shift of each sample by up to ±shift pixels/bins
 
     def __post_init__(self):
         if self.method not in METHODS:
@@ -68,7 +71,8 @@ class Matcher(nn.Module):
         self.cfg = cfg
         torch.manual_seed(cfg.seed)
         self.E = FeatureExtractor(cfg.dim, 1, cfg.width, embed_dim=cfg.embed_dim, n_classes=cfg.n_ids)
-        self.G = CMUNet(cfg.dim, 1, cfg.unet_base) if cfg.method in ("marrnet", "transfer") else None
+        self.G = (CMUNet(cfg.dim, 1, cfg.unet_base, residual=cfg.residual)
+                  if cfg.method in ("marrnet", "transfer") else None)
         self.D = None
         if cfg.method == "marrnet":
             self.D = PatchDiscriminator(cfg.dim, 1, width=8)
@@ -100,8 +104,18 @@ class Matcher(nn.Module):
         return torch.cat([self.represent(x[i:i + batch_size].to(device), modality).float().cpu()
                           for i in range(0, len(x), batch_size)]).numpy()
 
+    def augment(self, x: torch.Tensor) -> torch.Tensor:
+        """Shift every sample by its own random offset (same for all methods)."""
+        s = self.cfg.shift
+        if s == 0 or not self.training:
+            return x
+        dims = tuple(range(2, x.dim()))
+        offsets = torch.randint(-s, s + 1, (len(x), len(dims)))
+        return torch.stack([torch.roll(xi, tuple(o.tolist()), tuple(d - 1 for d in dims)) for xi, o in zip(x, offsets)])
+
     def loss(self, a: torch.Tensor, b: torch.Tensor, ids: torch.Tensor, progress: float):
         c = self.cfg
+        a, b = self.augment(a), self.augment(b)
         ra, rb = self.represent(a, "a"), self.represent(b, "b")
         fa, fb = self.E(ra), self.E(rb)
         parts = {"match": matching_loss(fa, fb, ids, c.temperature)}
@@ -110,7 +124,7 @@ class Matcher(nn.Module):
         if c.method == "mmd":
             parts["mmd"] = c.w_align * mmd_loss(fa, fb)
         elif c.method == "dann":
-            lam = 2.0 / (1.0 + np.exp(-10 * progress)) - 1.0  # Ganin's schedule 0 → 1
+            lam = c.dann_max * (2.0 / (1.0 + np.exp(-10 * progress)) - 1.0)  # Ganin's schedule 0 → dann_max
             la, lb = self.D(grad_reverse(fa, lam)), self.D(grad_reverse(fb, lam))
             parts["domain"] = c.w_align * (F.binary_cross_entropy_with_logits(la, torch.zeros_like(la))
                                            + F.binary_cross_entropy_with_logits(lb, torch.ones_like(lb)))

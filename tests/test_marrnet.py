@@ -16,6 +16,14 @@ def test_cmunet_output_has_the_input_shape(shape):
         net(torch.randn(shape[1:]))
 
 
+def test_residual_cmunet_starts_near_the_identity():
+    net = CMUNet(dim=1, base=4, residual=True)
+    torch.nn.init.zeros_(net.out.weight)
+    torch.nn.init.zeros_(net.out.bias)
+    x = torch.randn(2, 1, 50)
+    torch.testing.assert_close(net(x), x)
+
+
 def test_extractor_shapes():
     assert FeatureExtractor(1, embed_dim=8)(torch.randn(4, 1, 451)).shape == (4, 8)
     assert FeatureExtractor(2, embed_dim=8)(torch.randn(4, 1, 28, 28)).shape == (4, 8)
@@ -79,3 +87,16 @@ def test_training_lowers_the_loss_and_validates_inputs():
         train_matcher(cfg, a[:, 0], b[:, 0], ids, progress_bar=False)
     with pytest.raises(ValueError, match="unknown method"):
         MatchConfig(method="cyclegan")
+
+
+def test_tasks_have_consistent_splits():
+    from modgap.tasks import load_task
+
+    t = load_task("Raman-IR", n_train_measurements=2, n_test_measurements=1)
+    assert t.dim == 1 and t.a.shape == t.b.shape and t.a.shape[0] == 2 * t.n_ids
+    assert set(t.probe_ids) == set(t.gallery_ids) == set(t.ids.tolist())  # closed set
+    s = load_task("visible-thermal", n_train_images=30, n_test_images=20)
+    assert s.a.shape == (30, 1, 28, 28) and s.probe.shape == s.gallery.shape == (20, 1, 28, 28)
+    assert s.n_ids == 0 and list(s.probe_ids) == list(range(20))
+    with pytest.raises(ValueError, match="unknown task"):
+        load_task("photo-painting")

@@ -6,7 +6,8 @@ the *same shape* — the modality-agnostic representation lives in the original 
     r = G(x),   x, r ∈ R^{C×L} (spectra) or R^{C×H×W} (images)
 
 OUR ASSUMPTIONS (the paper gives no architecture table): a UNet with ``depth`` down/up levels, skip
-connections, ``base`` channels doubling per level, BatchNorm, and a 1×1 output convolution; inputs
+connections, ``base`` channels doubling per level, BatchNorm, nearest-neighbour upsampling + conv
+in the decoder, and a 1×1 output convolution; inputs
 whose length is not a multiple of 2^depth are padded and the output cropped back.
 """
 from __future__ import annotations
@@ -19,9 +20,9 @@ from modgap.models.layers import ConvBlock, check_dim, conv, pool
 
 
 class CMUNet(nn.Module):
-    def __init__(self, dim: int = 2, channels: int = 1, base: int = 16, depth: int = 2):
+    def __init__(self, dim: int = 2, channels: int = 1, base: int = 16, depth: int = 2, residual: bool = False):
         super().__init__()
-        self.dim, self.depth = check_dim(dim), depth
+        self.dim, self.depth, self.residual = check_dim(dim), depth, residual
         C = conv(dim)
         self.down = nn.ModuleList()
         c = channels
@@ -33,7 +34,8 @@ class CMUNet(nn.Module):
         self.up, self.merge = nn.ModuleList(), nn.ModuleList()
         c = base * 2**depth
         for i in reversed(range(depth)):
-            self.up.append({1: nn.ConvTranspose1d, 2: nn.ConvTranspose2d}[dim](c, base * 2**i, 2, stride=2))
+            # nearest upsampling + conv rather than a transposed conv: no checkerboard artefacts
+            self.up.append(nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), C(c, base * 2**i, 3, padding=1)))
             self.merge.append(ConvBlock(dim, 2 * base * 2**i, base * 2**i))
             c = base * 2**i
         self.out = C(c, channels, 1)
@@ -55,5 +57,5 @@ class CMUNet(nn.Module):
         h = self.bottom(h)
         for up, merge, skip in zip(self.up, self.merge, reversed(skips)):
             h = merge(torch.cat([up(h), skip], dim=1))
-        h = self.out(h)
-        return h[(...,) + tuple(slice(0, s) for s in size)]
+        h = self.out(h)[(...,) + tuple(slice(0, s) for s in size)]
+        return x + h if self.residual else h

@@ -1,6 +1,7 @@
 """The standard feature extractor of MarrNet and of every baseline: a small ResNet (He et al. 2016), 1-D or 2-D.
 
-    x → stem conv → [residual block, downsample] × stages → global average pool → linear → embedding (D)
+    x → stem conv (stride 2) → [residual block, downsample] × stages → average pool to a coarse grid
+      (16 bins for spectra, 4×4 for images) → linear → embedding (D)
 
 Residual block: y = ReLU(x + BN(conv(ReLU(BN(conv(x)))))). Also has a classifier head for identity
 (or class) supervision, used when the training identities are known.
@@ -30,7 +31,7 @@ class FeatureExtractor(nn.Module):
         super().__init__()
         C, N = conv(check_dim(dim)), norm(dim)
         k = stem_kernel or (7 if dim == 1 else 3)
-        stride = 2 if dim == 1 else 1  # spectra are long: halve them at once
+        stride = 2  # halve the input at once: spectra are long, and it makes 2-D training 4× cheaper
         layers = [C(channels, width, k, stride=stride, padding=k // 2, bias=False), N(width), nn.ReLU(inplace=True)]
         c = width
         for i in range(stages):
@@ -39,8 +40,11 @@ class FeatureExtractor(nn.Module):
                 layers += [C(c, 2 * c, 3, padding=1, bias=False), N(2 * c), nn.ReLU(inplace=True), pool(dim)(2)]
                 c *= 2
         self.features = nn.Sequential(*layers)
-        self.gap = {1: nn.AdaptiveAvgPool1d, 2: nn.AdaptiveAvgPool2d}[dim](1)
-        self.embed = nn.Linear(c, embed_dim)
+        # a coarse grid instead of one global average: where a peak (or an edge) sits is identity
+        # information for spectra and small images, and a global pool would throw it away
+        cells = 16 if dim == 1 else 4
+        self.gap = {1: nn.AdaptiveAvgPool1d, 2: nn.AdaptiveAvgPool2d}[dim](cells)
+        self.embed = nn.Linear(c * cells**dim, embed_dim)
         self.classifier = nn.Linear(embed_dim, n_classes) if n_classes else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, C, ...) -> (B, D)
