@@ -1,0 +1,90 @@
+import numpy as np
+import pytest
+import torch
+
+from modgap.occlusion import occlude, occlude_images, occlude_spectra, robustness_summary, sensitivity_map
+
+
+@pytest.mark.parametrize("kind", ["random", "band", "peaks"])
+@pytest.mark.parametrize("fraction", [0.0, 0.1, 0.37, 1.0])
+def test_spectrum_occlusion_is_exact_and_local(kind, fraction):
+    x = torch.rand(5, 1, 200, generator=torch.Generator().manual_seed(1)) + 0.1
+    y, mask = occlude_spectra(x, fraction, kind, seed=3)
+    assert mask.shape == x.shape
+    np.testing.assert_array_equal(mask.sum(dim=(1, 2)).numpy(), [round(fraction * 200)] * 5)
+    assert torch.equal(y[~mask], x[~mask])  # nothing outside the mask changes
+    assert torch.all(y[mask] == 0)
+
+
+def test_band_is_contiguous_and_peaks_are_the_strongest():
+    x = torch.zeros(1, 1, 50)
+    x[0, 0, [5, 20, 40]] = torch.tensor([3.0, 2.0, 1.0])
+    _, m = occlude_spectra(x, 0.04, "peaks")  # 2 bins
+    assert m[0, 0].nonzero().flatten().tolist() == [5, 20]
+    _, m = occlude_spectra(x, 0.2, "band", start=7)
+    assert m[0, 0].nonzero().flatten().tolist() == list(range(7, 17))
+    with pytest.raises(ValueError, match="does not fit"):
+        occlude_spectra(x, 0.2, "band", start=45)
+
+
+@pytest.mark.parametrize("fraction", [0.0, 2 / 49, 0.5, 1.0])
+def test_image_patches_exact_fraction(fraction):
+    x = torch.rand(4, 1, 28, 28) + 0.1
+    y, m = occlude_images(x, fraction, "patches", seed=0)
+    expected = round(fraction * 49) * 16 / 784
+    np.testing.assert_allclose(m.float().mean(dim=(1, 2, 3)).numpy(), expected)
+    assert torch.equal(y[~m], x[~m]) and torch.all(y[m] == 0)
+
+
+def test_image_square_and_errors():
+    x = torch.rand(3, 1, 28, 28)
+    y, m = occlude_images(x, 0.25, "square", position=(0, 0))
+    assert m[0, 0, :14, :14].all() and m.sum() == 3 * 14 * 14
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        occlude(x, 1.5)
+    with pytest.raises(ValueError, match="unknown image occlusion"):
+        occlude_images(x, 0.1, "blur")
+    with pytest.raises(ValueError, match="multiple of the cell"):
+        occlude_images(torch.rand(1, 1, 30, 30), 0.1, "patches", cell=4)
+    with pytest.raises(ValueError, match="spectra must be"):
+        occlude_spectra(x, 0.1)
+
+
+def test_robustness_summary():
+    s = robustness_summary([0, 0.5], [1.0, 0.0])
+    assert s["auc"] == pytest.approx(0.5) and s["drop_at_30"] == pytest.approx(0.6)
+    flat = robustness_summary([0, 0.2, 0.4], [0.8, 0.8, 0.8])
+    assert flat["auc"] == pytest.approx(0.8) and flat["drop_at_30"] == 0.0
+
+
+def test_sensitivity_map_finds_the_informative_region():
+    # features read only bins 10..19: hiding them must hurt, hiding elsewhere must not
+    def embed(x):
+        return torch.cat([x[:, 0, 10:20], torch.ones(len(x), 1)], 1).numpy()
+
+    probe = torch.rand(6, 1, 60, generator=torch.Generator().manual_seed(0)) + 0.5
+    m = sensitivity_map(embed, probe, embed(probe), width=5, stride=5)
+    assert m[10:20].min() > 0.01 and np.abs(m[30:]).max() < 1e-9
+
+
+def test_widget_builds_without_a_browser():
+    ipywidgets = pytest.importorskip("ipywidgets")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from modgap.marrnet import MatchConfig, Matcher
+    from modgap.tasks import load_task
+    from modgap.widgets import explorer_figure, occlusion_explorer
+
+    T = load_task("photo-sketch", n_train_images=8, n_test_images=6)
+    models = {m: Matcher(MatchConfig(method=m, dim=2, width=4, unet_base=4, embed_dim=8)).eval()
+              for m in ("siamese", "marrnet")}
+    feats = {m: mdl.embed_all(T.gallery, "b") for m, mdl in models.items()}
+    box = occlusion_explorer(T, models, feats, heat=False)
+    assert isinstance(box, ipywidgets.VBox)
+    dropdown, slider = box.children[0].children
+    slider.value = 3  # moving a slider re-renders without error
+    dropdown.value = "marrnet"
+    assert "ranked" in box.children[2].value
+    fig, info = explorer_figure(T, models["siamese"], feats["siamese"], 1, 0.3, 0.2)
+    assert 1 <= info["rank"] <= 6
