@@ -91,18 +91,19 @@ class Matcher(nn.Module):
         return self.E(self.represent(x, modality))
 
     @torch.no_grad()
-    def embed_all(self, x: torch.Tensor, modality: str, batch_size: int = 256, device=None) -> np.ndarray:
+    def _batched(self, fn, x: torch.Tensor, modality: str, batch_size: int, device) -> np.ndarray:
         self.eval()
         device = device or next(self.parameters()).device
-        return torch.cat([self.embed(x[i:i + batch_size].to(device), modality).float().cpu()
+        return torch.cat([fn(x[i:i + batch_size].to(device), modality).float().cpu()
                           for i in range(0, len(x), batch_size)]).numpy()
 
-    @torch.no_grad()
+    def embed_all(self, x: torch.Tensor, modality: str, batch_size: int = 256, device=None) -> np.ndarray:
+        """E's features of every sample, in eval mode, as a NumPy array (N, D)."""
+        return self._batched(self.embed, x, modality, batch_size, device)
+
     def represent_all(self, x: torch.Tensor, modality: str, batch_size: int = 256, device=None) -> np.ndarray:
-        self.eval()
-        device = device or next(self.parameters()).device
-        return torch.cat([self.represent(x[i:i + batch_size].to(device), modality).float().cpu()
-                          for i in range(0, len(x), batch_size)]).numpy()
+        """The sample-space representations (G(x) for MarrNet) of every sample, as NumPy."""
+        return self._batched(self.represent, x, modality, batch_size, device)
 
     def augment(self, x: torch.Tensor) -> torch.Tensor:
         """Shift every sample by its own random offset (same for all methods)."""

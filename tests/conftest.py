@@ -9,3 +9,20 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+@pytest.fixture
+def make_notebook():
+    """Write a two-cell notebook: a ``parameters`` cell and a body cell; returns its path."""
+    import nbformat
+
+    def make(path, parameters: str, body: str):
+        nb = nbformat.v4.new_notebook()
+        p = nbformat.v4.new_code_cell(parameters)
+        p.metadata["tags"] = ["parameters"]
+        nb.cells = [p, nbformat.v4.new_code_cell(body)]
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, path)
+        return path
+
+    return make

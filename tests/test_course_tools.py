@@ -59,19 +59,9 @@ def test_grid_validation(tmp_path):
         load_grid(tmp_path / "none.yaml")
 
 
-def _nb(path, body):
-    nb = nbformat.v4.new_notebook()
-    p = nbformat.v4.new_code_cell("seed = 0\nscale = 1.0\noutput_dir = 'x'")
-    p.metadata["tags"] = ["parameters"]
-    nb.cells = [p, nbformat.v4.new_code_cell(body)]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, path)
-    return path
-
-
-def test_sweep_runs_skips_reports_failures_and_gathers(tmp_path, monkeypatch):
+def test_sweep_runs_skips_reports_failures_and_gathers(tmp_path, monkeypatch, make_notebook):
     monkeypatch.setenv("MODGAP_SMOKE", "0")
-    nb = _nb(tmp_path / "t.ipynb",
+    nb = make_notebook(tmp_path / "t.ipynb", "seed = 0\nscale = 1.0\noutput_dir = 'x'",
              "import pathlib\nif scale > 5: raise RuntimeError('scale too large')\n"
              "pathlib.Path(output_dir).mkdir(parents=True, exist_ok=True)\n"
              "pathlib.Path(output_dir, 'results.csv').write_text(f'metric,value\\nm,{seed * scale}')")
@@ -128,3 +118,18 @@ def test_shipped_sweep_in_smoke_mode(tmp_path):
     assert set(table.seed) == {0, 1} and set(table.temperature) == {0.05, 0.1}
     assert {"CLIP (τ=0.05)", "CLIP (τ=0.1)", "+ L_ATP + L_CU"} <= set(table.method)
     assert (out / "sweep.png").stat().st_size > 1000
+
+
+def test_sweep_on_a_dask_scheduler(tmp_path, monkeypatch, make_notebook):
+    """The same sweep submitted to an existing Dask cluster (here an in-process one) instead of local processes."""
+    distributed = pytest.importorskip("distributed")
+    monkeypatch.setenv("MODGAP_SMOKE", "0")
+    nb = make_notebook(tmp_path / "t.ipynb", "seed = 0\noutput_dir = 'x'",
+                       "import pathlib\npathlib.Path(output_dir).mkdir(parents=True, exist_ok=True)\n"
+                       "pathlib.Path(output_dir, 'results.csv').write_text(f'metric,value\\nm,{seed}')")
+    g = tmp_path / "g.yaml"
+    g.write_text("grid:\n  seed: [3, 4]\n")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None) as cluster:
+        records = run_sweep(nb, load_grid(g), tmp_path / "sw", scheduler=cluster.scheduler_address)
+    assert [r["status"] for r in records] == ["ok", "ok"]
+    assert sorted(gather(tmp_path / "sw", load_grid(g))["value"]) == [3, 4]

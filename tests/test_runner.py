@@ -1,18 +1,10 @@
-import nbformat
 import pytest
 
 from modgap.params import ParameterError
 from modgap.runner import NotebookFailed, check_known, gather_results, numbered_notebooks, run_notebook
 
 
-def _notebook(path, body):
-    nb = nbformat.v4.new_notebook()
-    p = nbformat.v4.new_code_cell("x = 1\noutput_dir = 'runs/t'")
-    p.metadata["tags"] = ["parameters"]
-    nb.cells = [p, nbformat.v4.new_code_cell(body)]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, path)
-    return path
+PARAMS = "x = 1\noutput_dir = 'runs/t'"
 
 
 def test_every_numbered_notebook_has_a_parameters_cell():
@@ -22,22 +14,22 @@ def test_every_numbered_notebook_has_a_parameters_cell():
         check_known(nb, {"seed": 0, "output_dir": "x"})
 
 
-def test_unknown_parameter_is_refused(tmp_path):
-    nb = _notebook(tmp_path / "01_t.ipynb", "y = x + 1")
+def test_unknown_parameter_is_refused(tmp_path, make_notebook):
+    nb = make_notebook(tmp_path / "01_t.ipynb", PARAMS, "y = x + 1")
     with pytest.raises(ParameterError, match="unknown parameter\\(s\\) 'xx'.*takes: output_dir, x"):
         check_known(nb, {"xx": 2})
 
 
-def test_run_success_and_failure_leave_honest_files(tmp_path, monkeypatch):
+def test_run_success_and_failure_leave_honest_files(tmp_path, monkeypatch, make_notebook):
     monkeypatch.setenv("MODGAP_SMOKE", "0")  # this test is about the runner, not smoke folders
-    ok = _notebook(tmp_path / "01_ok.ipynb", "import json, pathlib\n"
+    ok = make_notebook(tmp_path / "01_ok.ipynb", PARAMS, "import json, pathlib\n"
                    "pathlib.Path(output_dir, 'results.csv').write_text('metric,value\\nx,' + str(x))")
     out = run_notebook(ok, tmp_path / "runs" / "01_ok", {"x": 5})
     assert out.name == "01_ok.ipynb" and out.exists()
     assert gather_results(tmp_path / "runs")["value"].tolist() == [5]
 
     # cell 3 of the executed copy: papermill injects the parameters as cell 2
-    bad = _notebook(tmp_path / "02_bad.ipynb", "raise ValueError('broken on purpose')")
+    bad = make_notebook(tmp_path / "02_bad.ipynb", PARAMS, "raise ValueError('broken on purpose')")
     with pytest.raises(NotebookFailed, match="02_bad.ipynb failed in cell 3: ValueError: broken on purpose"):
         run_notebook(bad, tmp_path / "runs" / "02_bad")
     files = sorted(p.name for p in (tmp_path / "runs" / "02_bad").iterdir())
