@@ -6,7 +6,7 @@ or a from-scratch text encoder), trains them with a :class:`~modgap.losses.GapCl
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -87,6 +87,3 @@ def evaluate(x: np.ndarray, y: np.ndarray, labels: np.ndarray, seed: int = 0) ->
     out.update(cluster_scores(x, y, labels, seed=seed))
     return out
 
-
-def config_dict(cfg: TwoTowerConfig) -> dict:
-    return asdict(cfg)

@@ -14,7 +14,7 @@ training identities) and the same training budget. They differ in what E sees an
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -179,6 +179,3 @@ def train_perceptual_net(x: torch.Tensor, labels: torch.Tensor, dim: int, n_clas
         progress_bar=False, desc="phi")
     return phi.eval().requires_grad_(False)
 
-
-def config_dict(cfg: MatchConfig) -> dict:
-    return asdict(cfg)

@@ -52,19 +52,6 @@ class NotebookFailed(RuntimeError):
         self.notebook, self.output, self.cell, self.error = notebook, output, cell, error
 
 
-def _failed_cell(nb_path: Path) -> int | None:
-    import nbformat
-
-    try:
-        nb = nbformat.read(nb_path, as_version=4)
-    except Exception:
-        return None
-    for i, cell in enumerate(nb.cells):
-        if cell.get("cell_type") == "code" and any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
-            return cell.get("execution_count") or i
-    return None
-
-
 def run_notebook(notebook: str | Path, out_dir: str | Path, parameters: dict | None = None,
                  kernel: str = "python3", timeout: int = 1800, progress: bool = False) -> Path:
     """Execute ``notebook`` into ``out_dir/<name>.ipynb`` with ``parameters`` (plus ``output_dir``).
