@@ -100,3 +100,29 @@ def test_tasks_have_consistent_splits():
     assert s.n_ids == 0 and list(s.probe_ids) == list(range(20))
     with pytest.raises(ValueError, match="unknown task"):
         load_task("photo-painting")
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_both_modalities_share_one_batchnorm_pass(method):
+    """Training must not normalise each modality with its own batch statistics: at test time BatchNorm
+    uses running statistics of both together, and a model that only ever saw per-modality batches
+    meets a gap it was never trained on (this made every method near chance on visible–NIR)."""
+    cfg = MatchConfig(method=method, dim=1, width=4, unet_base=4, embed_dim=8)
+    model = Matcher(cfg)
+    seen = []
+    for name in ("E", "G"):
+        if getattr(model, name) is not None:
+            getattr(model, name).register_forward_hook(lambda m, inp, out, name=name: seen.append((name, len(inp[0]))))
+    a, b = torch.zeros(5, 1, 40), torch.ones(5, 1, 40)
+    model.train()
+    model.loss(a, b, torch.arange(5), progress=0.5)
+    expected = {"marrnet": [("G", 10), ("E", 10)], "transfer": [("G", 5), ("E", 10)]}.get(method, [("E", 10)])
+    assert seen == expected
+
+
+def test_checkpoint_digest_follows_every_setting():
+    base = MatchConfig(method="siamese", dim=1)
+    assert base.digest() == MatchConfig(method="siamese", dim=1).digest()
+    assert len({base.digest(), MatchConfig(method="siamese", dim=1, lr=1e-3).digest(),
+                MatchConfig(method="siamese", dim=1, lr_schedule="constant").digest(),
+                MatchConfig(method="mmd", dim=1).digest()}) == 4

@@ -32,9 +32,10 @@ def test_loss_goes_down_and_history_is_kept():
     assert not res.resumed
 
 
-def test_killed_training_resumes_to_the_same_result(tmp_path):
+@pytest.mark.parametrize("schedule", ["constant", "cosine"])
+def test_killed_training_resumes_to_the_same_result(tmp_path, schedule):
     X, y, net = _problem()
-    fit({"net": net}, _step(net, X, y), len(X), epochs=4, batch_size=16, progress_bar=False)
+    fit({"net": net}, _step(net, X, y), len(X), epochs=4, batch_size=16, progress_bar=False, lr_schedule=schedule)
     reference = [p.detach().clone() for p in net.parameters()]
 
     X, y, net = _problem()
@@ -42,9 +43,10 @@ def test_killed_training_resumes_to_the_same_result(tmp_path):
     counter = [0]
     with pytest.raises(KeyboardInterrupt):  # killed in the middle of epoch 3 (6 batches per epoch)
         fit({"net": net}, _step(net, X, y, crash_at=15, counter=counter), len(X), epochs=4, batch_size=16,
-            checkpoint=ckpt, progress_bar=False)
+            checkpoint=ckpt, progress_bar=False, lr_schedule=schedule)
     X, y, net = _problem()  # a fresh process: new model, same seed
-    res = fit({"net": net}, _step(net, X, y), len(X), epochs=4, batch_size=16, checkpoint=ckpt, progress_bar=False)
+    res = fit({"net": net}, _step(net, X, y), len(X), epochs=4, batch_size=16, checkpoint=ckpt, progress_bar=False,
+              lr_schedule=schedule)
     assert res.start_epoch == 2 and res.epochs_run == 2 and len(res.history) == 4
     for a, b in zip(reference, net.parameters()):
         torch.testing.assert_close(a, b, rtol=0, atol=0)
@@ -71,3 +73,23 @@ def test_corrupt_checkpoint_and_bad_arguments(tmp_path):
         fit({"net": net}, _step(net, X, y), len(X), epochs=-1, progress_bar=False)
     assert torch.equal(batch_order(10, 3, 0), batch_order(10, 3, 0))
     assert not torch.equal(batch_order(10, 3, 0), batch_order(10, 4, 0))
+
+
+def test_cosine_schedule_ends_with_small_steps(tmp_path):
+    """With the cosine schedule the last epoch barely moves the weights; with a constant rate it still does."""
+    moved = {}
+    for schedule in ("constant", "cosine"):
+        ckpt = tmp_path / f"{schedule}.pt"
+        X, y, net = _problem()
+        with pytest.raises(KeyboardInterrupt):  # stop at the first batch of epoch 8 (6 batches per epoch)
+            fit({"net": net}, _step(net, X, y, crash_at=43, counter=[0]), len(X), epochs=8, batch_size=16, lr=1e-2,
+                checkpoint=ckpt, progress_bar=False, lr_schedule=schedule)
+        before = [p.detach().clone() for p in net.parameters()]
+        X, y, net = _problem()
+        fit({"net": net}, _step(net, X, y), len(X), epochs=8, batch_size=16, lr=1e-2, checkpoint=ckpt,
+            progress_bar=False, lr_schedule=schedule)
+        moved[schedule] = sum((a - b).abs().sum().item() for a, b in zip(before, net.parameters()))
+    assert 0 < moved["cosine"] < 0.2 * moved["constant"]
+    X, y, net = _problem()
+    with pytest.raises(ValueError, match="lr_schedule"):
+        fit({"net": net}, _step(net, X, y), len(X), epochs=1, progress_bar=False, lr_schedule="step")

@@ -28,9 +28,11 @@ def reconstruction_loss(ga: torch.Tensor, gb: torch.Tensor, a: torch.Tensor, b: 
 
 
 def adversarial_loss(discriminator, ga: torch.Tensor, gb: torch.Tensor, lam: float = 1.0) -> torch.Tensor:
-    """Discriminator loss on reversed-gradient inputs: D learns to separate, G learns to confuse."""
-    la = discriminator(grad_reverse(ga, lam))
-    lb = discriminator(grad_reverse(gb, lam))
+    """Discriminator loss on reversed-gradient inputs: D learns to separate, G learns to confuse.
+
+    Both modalities go through D in one batch, so D's BatchNorm cannot tell them apart by their batch
+    statistics alone."""
+    la, lb = discriminator(grad_reverse(torch.cat([ga, gb]), lam)).split([len(ga), len(gb)])
     return (F.binary_cross_entropy_with_logits(la, torch.zeros_like(la))
             + F.binary_cross_entropy_with_logits(lb, torch.ones_like(lb)))
 
