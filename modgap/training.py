@@ -80,6 +80,8 @@ def fit(modules: dict[str, nn.Module], step: Callable[[torch.Tensor, float], tup
         torch.set_rng_state(state["rng"])
         result.start_epoch = int(state["epoch"])
         result.history = list(state["history"])
+    else:  # random draws inside step (augmentation) depend on the seed alone, not on what ran before
+        torch.manual_seed(seed)
 
     n_batches = n_samples // batch_size if drop_last else -(-n_samples // batch_size)
     total = epochs * n_batches

@@ -16,6 +16,21 @@ def test_cmunet_output_has_the_input_shape(shape):
         net(torch.randn(shape[1:]))
 
 
+@pytest.mark.parametrize("shape", [(3, 1, 451), (2, 1, 28, 28), (2, 1, 30, 27)])
+def test_folded_cmunet_keeps_shape_and_every_input_value(shape):
+    net = CMUNet(dim=len(shape) - 2, base=4, fold=2)
+    x = torch.randn(shape, requires_grad=True)
+    y = net(x)
+    assert y.shape == shape
+    y.sum().backward()
+    assert (x.grad != 0).float().mean() > 0.99  # every input position still reaches the output
+    z = torch.randn(2, 3, *([8] * (len(shape) - 2)))
+    torch.testing.assert_close(net._refold(net._unfold(z)), z)  # folding loses nothing
+    assert net._unfold(z).shape[1] == 3 * 2 ** (len(shape) - 2)
+    with pytest.raises(ValueError, match="fold"):
+        CMUNet(dim=2, fold=3)
+
+
 def test_residual_cmunet_starts_near_the_identity():
     net = CMUNet(dim=1, base=4, residual=True)
     torch.nn.init.zeros_(net.out.weight)

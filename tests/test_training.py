@@ -56,6 +56,21 @@ def test_killed_training_resumes_to_the_same_result(tmp_path, schedule):
     assert again.epochs_run == 0
 
 
+def test_random_draws_in_a_step_depend_on_the_seed_not_on_earlier_work():
+    def train(burn):
+        X, y, net = _problem()
+        torch.rand(burn)  # whatever ran before must not change the result
+
+        def step(idx, progress):
+            noisy = X[idx] + 0.1 * torch.randn_like(X[idx])  # augmentation from the global generator
+            return (net(noisy) - y[idx]).pow(2).mean(), {}
+        fit({"net": net}, step, len(X), epochs=2, batch_size=16, progress_bar=False)
+        return [p.detach().clone() for p in net.parameters()]
+
+    for p, q in zip(train(0), train(7)):
+        torch.testing.assert_close(p, q, rtol=0, atol=0)
+
+
 def test_nan_loss_is_a_clear_error():
     X, y, net = _problem()
     X[3] = float("nan")

@@ -8,7 +8,11 @@ the *same shape* — the modality-agnostic representation lives in the original 
 OUR ASSUMPTIONS (the paper gives no architecture table): a UNet with ``depth`` down/up levels, skip
 connections, ``base`` channels doubling per level, BatchNorm, nearest-neighbour upsampling + conv
 in the decoder, and a 1×1 output convolution; inputs
-whose length is not a multiple of 2^depth are padded and the output cropped back.
+whose length is not a multiple of fold·2^depth are padded and the output cropped back.
+
+``fold = 2`` folds each 2-sample (spectra) or 2×2-pixel (images) patch into channels before the UNet and
+unfolds its output again (pixel (un)shuffle): the output keeps the input's shape and every input value,
+but the convolutions run at half resolution, 2× (spectra) or 4× (images) fewer positions.
 """
 from __future__ import annotations
 
@@ -20,12 +24,15 @@ from modgap.models.layers import ConvBlock, check_dim, conv, pool
 
 
 class CMUNet(nn.Module):
-    def __init__(self, dim: int = 2, channels: int = 1, base: int = 16, depth: int = 2, residual: bool = False):
+    def __init__(self, dim: int = 2, channels: int = 1, base: int = 16, depth: int = 2, residual: bool = False,
+                 fold: int = 1):
         super().__init__()
-        self.dim, self.depth, self.residual = check_dim(dim), depth, residual
+        if fold not in (1, 2):
+            raise ValueError(f"fold must be 1 or 2, got {fold}")
+        self.dim, self.depth, self.residual, self.fold = check_dim(dim), depth, residual, fold
         C = conv(dim)
         self.down = nn.ModuleList()
-        c = channels
+        c = channels * fold**dim
         for i in range(depth):
             self.down.append(ConvBlock(dim, c, base * 2**i))
             c = base * 2**i
@@ -38,17 +45,18 @@ class CMUNet(nn.Module):
             self.up.append(nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), C(c, base * 2**i, 3, padding=1)))
             self.merge.append(ConvBlock(dim, 2 * base * 2**i, base * 2**i))
             c = base * 2**i
-        self.out = C(c, channels, 1)
+        self.out = C(c, channels * fold**dim, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, C, L) or (B, C, H, W) -> same shape
         if x.dim() != self.dim + 2:
             raise ValueError(f"cmUNet({self.dim}-D) expects (B, C, {'L' if self.dim == 1 else 'H, W'}), got {tuple(x.shape)}")
         size = x.shape[2:]
-        m = 2**self.depth
+        m = self.fold * 2**self.depth
         pad = []
         for s in reversed(size):
             pad += [0, (-s) % m]
         h = F.pad(x, pad, mode="replicate") if any(pad) else x
+        h = self._unfold(h)  # (B, C·fold^dim, .../fold)
         skips = []
         for block in self.down:
             h = block(h)
@@ -57,5 +65,21 @@ class CMUNet(nn.Module):
         h = self.bottom(h)
         for up, merge, skip in zip(self.up, self.merge, reversed(skips)):
             h = merge(torch.cat([up(h), skip], dim=1))
-        h = self.out(h)[(...,) + tuple(slice(0, s) for s in size)]
+        h = self._refold(self.out(h))[(...,) + tuple(slice(0, s) for s in size)]
         return x + h if self.residual else h
+
+    def _unfold(self, x: torch.Tensor) -> torch.Tensor:  # (B, C, L) -> (B, 2C, L/2); (B, C, H, W) -> (B, 4C, H/2, W/2)
+        if self.fold == 1:
+            return x
+        if self.dim == 2:
+            return F.pixel_unshuffle(x, self.fold)
+        B, C, L = x.shape
+        return x.reshape(B, C, L // self.fold, self.fold).permute(0, 1, 3, 2).reshape(B, C * self.fold, L // self.fold)
+
+    def _refold(self, h: torch.Tensor) -> torch.Tensor:  # the inverse of _unfold
+        if self.fold == 1:
+            return h
+        if self.dim == 2:
+            return F.pixel_shuffle(h, self.fold)
+        B, CF, L = h.shape
+        return h.reshape(B, CF // self.fold, self.fold, L).permute(0, 1, 3, 2).reshape(B, CF // self.fold, L * self.fold)
