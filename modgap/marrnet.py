@@ -33,7 +33,7 @@ from modgap.models.layers import grad_reverse
 from modgap.training import fit
 
 #: Bump when a change to the training code makes old checkpoints describe a different model
-#: (2: both modalities share one BatchNorm pass; 3: augmentation draws seeded by fit).
+#: (2: both modalities share one BatchNorm pass; 3: augmentation draws seeded by fit, cmUNet starts as the identity).
 TRAINING_VERSION = 3
 METHODS = ["siamese", "mmd", "dann", "transfer", "marrnet"]
 LABELS = {"siamese": "no bridging (siamese)", "mmd": "distribution alignment (MMD)",
@@ -61,7 +61,7 @@ class MatchConfig:
     w_adv: float = 0.1
     w_perc: float = 0.5
     w_align: float = 1.0  # MMD (mmd) or domain loss (dann)
-    residual: bool = False  # G(x) = x + UNet(x): starts as the identity
+    residual: bool = True  # G(x) = x + UNet(x), last layer zero: MarrNet starts where the siamese baseline starts
     dann_max: float = 0.1  # final gradient-reversal strength of DANN (0.3 collapsed to chance on photo–sketch)
     shift: int = 2  # training augmentation: random circular shift of each sample by up to ±shift pixels/bins
 
@@ -154,7 +154,7 @@ class Matcher(nn.Module):
             parts["trans"] = c.w_trans * transformation_loss(ra, rb, a, b)
             parts["rec"] = c.w_rec * reconstruction_loss(ra, rb, a, b)
             parts["adv"] = c.w_adv * adversarial_loss(self.D, ra, rb)
-            if self.phi is not None:
+            if self.phi is not None and c.w_perc:
                 parts["perc"] = c.w_perc * perceptual_loss(self.phi, ra, rb)
         return sum(parts.values()), parts
 

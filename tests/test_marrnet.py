@@ -31,12 +31,19 @@ def test_folded_cmunet_keeps_shape_and_every_input_value(shape):
         CMUNet(dim=2, fold=3)
 
 
-def test_residual_cmunet_starts_near_the_identity():
-    net = CMUNet(dim=1, base=4, residual=True)
-    torch.nn.init.zeros_(net.out.weight)
-    torch.nn.init.zeros_(net.out.bias)
-    x = torch.randn(2, 1, 50)
+@pytest.mark.parametrize("dim,fold", [(1, 1), (1, 2), (2, 2)])
+def test_residual_cmunet_starts_as_the_identity_and_then_learns(dim, fold):
+    net = CMUNet(dim=dim, base=4, residual=True, fold=fold)
+    x = torch.randn(4, 1, *([50] if dim == 1 else [12, 12]))
     torch.testing.assert_close(net(x), x)
+    target = torch.flip(x, dims=(-1,))
+    opt = torch.optim.Adam(net.parameters(), 1e-2)
+    first = None
+    for _ in range(30):
+        loss = (net(x) - target).abs().mean()
+        first = first if first is not None else loss.item()
+        opt.zero_grad(), loss.backward(), opt.step()
+    assert loss.item() < 0.8 * first  # the zero last layer still lets gradients reach every part
 
 
 def test_extractor_shapes():
@@ -73,9 +80,11 @@ def test_alignment_losses_zero_on_identical_and_positive_on_shifted():
 
 @pytest.mark.parametrize("method", METHODS)
 def test_gradients_reach_every_part(method):
-    cfg = MatchConfig(method=method, dim=1, width=4, unet_base=4, embed_dim=8, n_ids=3)
+    cfg = MatchConfig(method=method, dim=1, width=4, unet_base=4, embed_dim=8, n_ids=3, w_perc=0.5)
     phi = FeatureExtractor(1, width=4, stages=1, embed_dim=4) if method == "marrnet" else None
     model = Matcher(cfg, phi)
+    if model.G is not None:  # G's last layer starts at zero (G = identity), which blocks its inner layers until
+        torch.nn.init.normal_(model.G.out.weight, std=0.1)  # the first step moves it: check as after that step
     a, b = torch.randn(6, 1, 40), torch.randn(6, 1, 40)
     loss, parts = model.loss(a, b, torch.tensor([0, 0, 1, 1, 2, 2]), progress=0.5)
     loss.backward()

@@ -46,6 +46,9 @@ class CMUNet(nn.Module):
             self.merge.append(ConvBlock(dim, 2 * base * 2**i, base * 2**i))
             c = base * 2**i
         self.out = C(c, channels * fold**dim, 1)
+        if residual:  # G(x) = x + UNet(x) with the UNet's last layer at zero: G starts as the identity
+            nn.init.zeros_(self.out.weight)
+            nn.init.zeros_(self.out.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, C, L) or (B, C, H, W) -> same shape
         if x.dim() != self.dim + 2:
