@@ -10,6 +10,8 @@ training done, for loss schedules). The loop owns what every experiment needs:
   and read back with ``torch.load(weights_only=True)``; a rerun resumes after the last finished epoch
   and, because the batch order of epoch e depends only on (seed, e), reaches the same result as a run
   that was never interrupted;
+- torch's global generator seeded from ``seed`` at the start of a fresh run, so random draws inside
+  ``step`` (augmentation) do not depend on what ran before; a resumed run restores its saved state;
 - a clear error when the loss stops being finite;
 - a constant learning rate, or a cosine decay to 0 over the whole run (``lr_schedule="cosine"``);
 - bf16 autocast on CUDA (on a CPU without bf16 instructions it is slower, so it is off there).

@@ -10,6 +10,9 @@ connections, ``base`` channels doubling per level, BatchNorm, nearest-neighbour 
 in the decoder, and a 1×1 output convolution; inputs
 whose length is not a multiple of fold·2^depth are padded and the output cropped back.
 
+``residual=True``: G(x) = x + UNet(x) with the UNet's last layer initialised to zero, so G starts as the
+identity and learns only the changes its losses ask for (the matching benchmark's default).
+
 ``fold = 2`` folds each 2-sample (spectra) or 2×2-pixel (images) patch into channels before the UNet and
 unfolds its output again (pixel (un)shuffle): the output keeps the input's shape and every input value,
 but the convolutions run at half resolution, 2× (spectra) or 4× (images) fewer positions.
