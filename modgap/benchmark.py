@@ -21,7 +21,6 @@ def perceptual_net(T: MatchingTask, ckpt_dir: Path, seed: int, epochs: int, devi
 def train_or_load(T: MatchingTask, method: str, seed: int, epochs: int, ckpt_dir: Path, phi=None, device=None,
                   progress_bar: bool = False):
     """Return ``(model, FitResult)``; ``FitResult.epochs_run == 0`` means it was loaded from its checkpoint."""
-    cfg = MatchConfig(method=method, dim=T.dim, epochs=epochs, n_ids=T.n_ids, seed=seed,
-                      batch_size=128 if T.dim == 1 else 64)
+    cfg = MatchConfig(method=method, dim=T.dim, epochs=epochs, n_ids=T.n_ids, seed=seed)
     return train_matcher(cfg, T.a, T.b, T.ids, phi=phi, device=device, progress_bar=progress_bar,
                          checkpoint=Path(ckpt_dir) / f"{T.name}-{method}-s{seed}-{len(T.a)}-{epochs}-{cfg.digest()}.pt")

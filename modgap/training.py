@@ -65,7 +65,8 @@ def fit(modules: dict[str, nn.Module], step: Callable[[torch.Tensor, float], tup
     if not params:
         raise ValueError("no trainable parameters in modules")
     device = torch.device(device) if device is not None else params[0].device
-    opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+    # fused: one kernel for the whole update instead of a few per tensor (~10% of a small model's CPU step)
+    opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay, fused=device.type in ("cpu", "cuda"))
     use_amp = device.type == "cuda" and amp in ("auto", "bf16")
     result = FitResult()
 
@@ -117,7 +118,7 @@ def fit(modules: dict[str, nn.Module], step: Callable[[torch.Tensor, float], tup
                 sums[k] = sums.get(k, 0.0) + float(v.detach() if torch.is_tensor(v) else v)
             if bar is not None:
                 bar.update(1)
-                bar.set_postfix(epoch=epoch + 1, loss=f"{float(loss):.3f}", refresh=False)
+                bar.set_postfix(epoch=epoch + 1, loss=f"{float(loss.detach()):.3f}", refresh=False)
         result.history.append({"epoch": epoch + 1, **{k: v / n_batches for k, v in sums.items()}})
         result.epochs_run += 1
         if ckpt is not None:

@@ -1,7 +1,9 @@
 import pytest
 import torch
 
-from modgap.losses import coral_loss, matching_loss, mmd_loss, transformation_loss
+from modgap.losses import coral_loss, matching_loss, mmd_loss, reconstruction_loss, transformation_loss
+from modgap.models.layers import channels_to_space, space_to_channels
+from modgap.models.renderer import ModalityRenderer
 from modgap.marrnet import METHODS, MatchConfig, Matcher, train_matcher, train_perceptual_net
 from modgap.models.cmunet import CMUNet
 from modgap.models.extractor import FeatureExtractor
@@ -25,10 +27,30 @@ def test_folded_cmunet_keeps_shape_and_every_input_value(shape):
     y.sum().backward()
     assert (x.grad != 0).float().mean() > 0.99  # every input position still reaches the output
     z = torch.randn(2, 3, *([8] * (len(shape) - 2)))
-    torch.testing.assert_close(net._refold(net._unfold(z)), z)  # folding loses nothing
-    assert net._unfold(z).shape[1] == 3 * 2 ** (len(shape) - 2)
+    torch.testing.assert_close(channels_to_space(space_to_channels(z, 2), 2), z)  # folding loses nothing
+    assert space_to_channels(z, 2).shape[1] == 3 * 2 ** (len(shape) - 2)
     with pytest.raises(ValueError, match="fold"):
         CMUNet(dim=2, fold=3)
+
+
+@pytest.mark.parametrize("shape", [(3, 1, 451), (2, 1, 30, 27)])
+def test_renderer_draws_both_modalities_in_the_input_shape_and_learns_a_swap(shape):
+    torch.manual_seed(0)
+    R = ModalityRenderer(dim=len(shape) - 2, width=8)
+    r = torch.rand(shape)
+    to_a, to_b = R(r)
+    assert to_a.shape == to_b.shape == shape
+    # h_A and h_B are separate outputs: one can be asked for r and the other for 1 − r at once
+    opt = torch.optim.Adam(R.parameters(), 1e-2)
+    first = None
+    for _ in range(150):
+        to_a, to_b = R(r)
+        loss = reconstruction_loss(to_a, to_b, r, 1 - r)
+        first = first if first is not None else loss.item()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert loss.item() < 0.2 * first
 
 
 @pytest.mark.parametrize("dim,fold", [(1, 1), (1, 2), (2, 2)])
@@ -92,6 +114,7 @@ def test_gradients_reach_every_part(method):
     assert dead == [], f"no gradient reaches {dead}"
     if method == "marrnet":
         assert {"trans", "rec", "adv", "perc", "match", "id"} <= set(parts)
+        assert model.H is not None
         assert all(p.grad is None for p in phi.parameters())  # φ stays frozen
 
 

@@ -1,15 +1,17 @@
 """The losses that train cmUNet G (Niu et al., IEEE TIP), for a true pair (a, b) of modalities A, B.
 
-    L_trans = ‖G(a) − b‖₁ + ‖G(b) − a‖₁                    cross-modality transformation
-    L_rec   = ‖G(a) − a‖₁ + ‖G(b) − b‖₁                    in-modality reconstruction
+    L_trans = ‖h_B(G(a)) − b‖₁ + ‖h_A(G(b)) − a‖₁          cross-modality transformation
+    L_rec   = ‖h_A(G(a)) − a‖₁ + ‖h_B(G(b)) − b‖₁          in-modality reconstruction
     L_adv   = BCE(D(R(G(a))), 0) + BCE(D(R(G(b))), 1)       adversarial, R = gradient reversal
     L_perc  = ‖φ(G(a)) − φ(G(b))‖₁                          perceptual, φ a frozen feature network
 
-(‖·‖₁ as a mean over elements.) L_trans and L_rec pull G's output of either modality towards *both*
-samples of the pair, so the representation keeps what the two share (identity) and must give up what
-only one modality has; L_adv and L_perc make G(a) and G(b) indistinguishable in sample space and in
-the feature space of φ. OUR ASSUMPTIONS: L1 distances, gradient reversal for the min–max game, and φ
-trained here on our own data (no pretrained perceptual network is available offline).
+(‖·‖₁ as a mean over elements; h_A, h_B the two small heads of ``models.renderer``.) L_trans and L_rec
+ask G's output of either modality to hold enough to draw *both* views of the pair, so the
+representation keeps identity; L_adv and L_perc make G(a) and G(b) indistinguishable in sample space
+and in the feature space of φ. ``transformation_loss`` and ``reconstruction_loss`` take the renderings
+(e.g. ``a_to_b = h_B(G(a))``). OUR ASSUMPTIONS: L1 distances, the renderer (asked of G's output itself,
+the two L1 targets conflict and G learns to swap the modalities), gradient reversal for the min–max
+game, and φ trained here on our own data (no pretrained perceptual network is available offline).
 """
 from __future__ import annotations
 
@@ -19,12 +21,12 @@ import torch.nn.functional as F
 from modgap.models.layers import grad_reverse
 
 
-def transformation_loss(ga: torch.Tensor, gb: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    return F.l1_loss(ga, b) + F.l1_loss(gb, a)
+def transformation_loss(a_to_b: torch.Tensor, b_to_a: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    return F.l1_loss(a_to_b, b) + F.l1_loss(b_to_a, a)
 
 
-def reconstruction_loss(ga: torch.Tensor, gb: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    return F.l1_loss(ga, a) + F.l1_loss(gb, b)
+def reconstruction_loss(a_to_a: torch.Tensor, b_to_b: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    return F.l1_loss(a_to_a, a) + F.l1_loss(b_to_b, b)
 
 
 def adversarial_loss(discriminator, ga: torch.Tensor, gb: torch.Tensor, lam: float = 1.0) -> torch.Tensor:
@@ -38,4 +40,5 @@ def adversarial_loss(discriminator, ga: torch.Tensor, gb: torch.Tensor, lam: flo
 
 
 def perceptual_loss(phi, ga: torch.Tensor, gb: torch.Tensor) -> torch.Tensor:
-    return F.l1_loss(phi(ga), phi(gb))
+    fa, fb = phi(torch.cat([ga, gb])).chunk(2)  # one pass (φ is frozen, in eval mode: batching changes nothing)
+    return F.l1_loss(fa, fb)

@@ -20,10 +20,9 @@ but the convolutions run at half resolution, 2× (spectra) or 4× (images) fewer
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from modgap.models.layers import ConvBlock, check_dim, conv, pool
+from modgap.models.layers import ConvBlock, channels_to_space, check_dim, conv, pad_to_multiple, pool, space_to_channels
 
 
 class CMUNet(nn.Module):
@@ -57,12 +56,7 @@ class CMUNet(nn.Module):
         if x.dim() != self.dim + 2:
             raise ValueError(f"cmUNet({self.dim}-D) expects (B, C, {'L' if self.dim == 1 else 'H, W'}), got {tuple(x.shape)}")
         size = x.shape[2:]
-        m = self.fold * 2**self.depth
-        pad = []
-        for s in reversed(size):
-            pad += [0, (-s) % m]
-        h = F.pad(x, pad, mode="replicate") if any(pad) else x
-        h = self._unfold(h)  # (B, C·fold^dim, .../fold)
+        h = space_to_channels(pad_to_multiple(x, self.fold * 2**self.depth), self.fold)  # (B, C·fold^dim, .../fold)
         skips = []
         for block in self.down:
             h = block(h)
@@ -71,21 +65,5 @@ class CMUNet(nn.Module):
         h = self.bottom(h)
         for up, merge, skip in zip(self.up, self.merge, reversed(skips)):
             h = merge(torch.cat([up(h), skip], dim=1))
-        h = self._refold(self.out(h))[(...,) + tuple(slice(0, s) for s in size)]
+        h = channels_to_space(self.out(h), self.fold)[(...,) + tuple(slice(0, s) for s in size)]
         return x + h if self.residual else h
-
-    def _unfold(self, x: torch.Tensor) -> torch.Tensor:  # (B, C, L) -> (B, 2C, L/2); (B, C, H, W) -> (B, 4C, H/2, W/2)
-        if self.fold == 1:
-            return x
-        if self.dim == 2:
-            return F.pixel_unshuffle(x, self.fold)
-        B, C, L = x.shape
-        return x.reshape(B, C, L // self.fold, self.fold).permute(0, 1, 3, 2).reshape(B, C * self.fold, L // self.fold)
-
-    def _refold(self, h: torch.Tensor) -> torch.Tensor:  # the inverse of _unfold
-        if self.fold == 1:
-            return h
-        if self.dim == 2:
-            return F.pixel_shuffle(h, self.fold)
-        B, CF, L = h.shape
-        return h.reshape(B, CF // self.fold, self.fold, L).permute(0, 1, 3, 2).reshape(B, CF // self.fold, L * self.fold)

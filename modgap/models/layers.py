@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -21,6 +22,35 @@ def check_dim(dim: int) -> int:
     if dim not in (1, 2):
         raise ValueError(f"dim must be 1 (spectra) or 2 (images), got {dim}")
     return dim
+
+
+def space_to_channels(x: torch.Tensor, f: int) -> torch.Tensor:
+    """Fold each f-sample (1-D) or f×f-pixel (2-D) patch into channels: (B, C, L) -> (B, fC, L/f),
+    (B, C, H, W) -> (B, f²C, H/f, W/f). Sizes must be multiples of f (``pad_to_multiple``)."""
+    if f == 1:
+        return x
+    if x.dim() == 4:
+        return F.pixel_unshuffle(x, f)
+    B, C, L = x.shape
+    return x.reshape(B, C, L // f, f).permute(0, 1, 3, 2).reshape(B, C * f, L // f)
+
+
+def channels_to_space(h: torch.Tensor, f: int) -> torch.Tensor:
+    """The inverse of ``space_to_channels``."""
+    if f == 1:
+        return h
+    if h.dim() == 4:
+        return F.pixel_shuffle(h, f)
+    B, CF, L = h.shape
+    return h.reshape(B, CF // f, f, L).permute(0, 1, 3, 2).reshape(B, CF // f, L * f)
+
+
+def pad_to_multiple(x: torch.Tensor, m: int) -> torch.Tensor:
+    """Replicate-pad the end of every spatial axis up to a multiple of m (crop back with ``x[..., :L]``)."""
+    pad = []
+    for s in reversed(x.shape[2:]):
+        pad += [0, (-s) % m]
+    return F.pad(x, pad, mode="replicate") if any(pad) else x
 
 
 class ConvBlock(nn.Sequential):
