@@ -66,7 +66,8 @@ def fit(modules: dict[str, nn.Module], step: Callable[[torch.Tensor, float], tup
         raise ValueError("no trainable parameters in modules")
     device = torch.device(device) if device is not None else params[0].device
     # fused: one kernel for the whole update instead of a few per tensor (~10% of a small model's CPU step)
-    opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay, fused=device.type in ("cpu", "cuda"))
+    fused = all(p.device.type in ("cpu", "cuda") and p.is_floating_point() for p in params)  # where torch has the kernel
+    opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay, fused=fused)
     use_amp = device.type == "cuda" and amp in ("auto", "bf16")
     result = FitResult()
 
