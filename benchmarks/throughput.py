@@ -1,6 +1,6 @@
 """Training throughput of MarrNet (cmUNet + E) and the siamese baseline, against this machine's matmul rate.
 
-    .venv/bin/python benchmarks/throughput.py [--device auto] [--steps 20]
+    .venv/bin/python benchmarks/throughput.py [--device auto] [--steps 20] [--batch-size 32]
 
 Reports samples/s for one training step (forward + backward + Adam) on each task shape, the FLOPs of
 that step (torch.utils.flop_counter) and the fraction of the measured float32 matmul rate it reaches.
@@ -65,12 +65,14 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--device", default="auto")
     ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--batch-size", type=int, default=MatchConfig.batch_size, help="default: the batch the notebooks train with")
     args = ap.parse_args()
     device = get_device(args.device)
     peak = matmul_rate(device)
     print(f"device {device}, {torch.get_num_threads()} threads; float32 matmul: {peak / 1e9:.1f} GFLOP/s")
     print(f"{'task shape':22s} {'method':9s} {'samples/s':>10s} {'GFLOP/s':>8s} {'of matmul':>9s}")
-    for label, dim, shape, n_ids in [("spectra (128,1,451)", 1, (128, 1, 451), 106), ("images (64,1,28,28)", 2, (64, 1, 28, 28), 0)]:
+    bs = args.batch_size
+    for label, dim, shape, n_ids in [(f"spectra ({bs},1,451)", 1, (bs, 1, 451), 106), (f"images ({bs},1,28,28)", 2, (bs, 1, 28, 28), 0)]:
         for method in ("siamese", "marrnet"):
             sps, fps = step_rate(method, dim, shape, device, args.steps, n_ids)
             print(f"{label:22s} {method:9s} {sps:10.0f} {fps / 1e9:8.2f} {fps / peak:9.1%}")

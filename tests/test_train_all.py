@@ -1,0 +1,36 @@
+"""train_all: models trained side by side in worker processes are the models one process trains."""
+import numpy as np
+import pytest
+import torch
+
+from modgap.benchmark import cpu_workers, train_all, train_or_load
+from modgap.tasks import load_task
+
+
+def test_parallel_training_matches_one_process_and_then_loads(tmp_path):
+    T = load_task("visible-thermal", n_train_images=64, n_test_images=16)
+    jobs = [dict(T=T, method=m, seed=s, epochs=1, ckpt_dir=tmp_path / "par") for m, s in [("transfer", 0), ("siamese", 1)]]
+    done = train_all(jobs, workers=2, progress_bar=False)
+    assert [epochs for _, epochs in done] == [1, 1]
+    assert [epochs for _, epochs in train_all(jobs, workers=2, progress_bar=False)] == [0, 0]  # now loaded
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(max(1, threads // 2))  # what each of the two workers had
+    try:
+        for job in jobs:
+            ref, res = train_or_load(**{**job, "ckpt_dir": tmp_path / "one"})
+            par, loaded = train_or_load(**job)
+            assert res.epochs_run == 1 and loaded.epochs_run == 0
+            x = torch.cat([T.probe, T.gallery])
+            np.testing.assert_allclose(par.embed_all(x, "a"), ref.embed_all(x, "a"), rtol=0, atol=1e-5)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def test_worker_count_and_bad_input():
+    assert cpu_workers("cpu", n_jobs=1) == 1
+    assert cpu_workers("cpu") == torch.get_num_threads()
+    assert cpu_workers("cuda") == 1
+    assert train_all([]) == []
+    with pytest.raises(ValueError, match="workers must be"):
+        train_all([{}], workers=-1)
