@@ -27,9 +27,10 @@ def perceptual_net(T: MatchingTask, ckpt_dir: Path, seed: int, epochs: int, devi
 
 
 def train_or_load(T: MatchingTask, method: str, seed: int, epochs: int, ckpt_dir: Path, phi=None, device=None,
-                  progress_bar: bool = False):
-    """Return ``(model, FitResult)``; ``FitResult.epochs_run == 0`` means it was loaded from its checkpoint."""
-    cfg = MatchConfig(method=method, dim=T.dim, epochs=epochs, n_ids=T.n_ids, seed=seed)
+                  progress_bar: bool = False, **config):
+    """Return ``(model, FitResult)``; ``FitResult.epochs_run == 0`` means it was loaded from its checkpoint.
+    ``config``: other ``MatchConfig`` settings (e.g. ``perceptual="ssim"``); they are part of the checkpoint's name."""
+    cfg = MatchConfig(method=method, dim=T.dim, epochs=epochs, n_ids=T.n_ids, seed=seed, **config)
     return train_matcher(cfg, T.a, T.b, T.ids, phi=phi, device=device, progress_bar=progress_bar,
                          checkpoint=Path(ckpt_dir) / f"{T.name}-{method}-s{seed}-{len(T.a)}-{epochs}-{cfg.digest()}.pt")
 

@@ -28,7 +28,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from modgap.losses import (adversarial_loss, matching_loss, mmd_loss, perceptual_loss, reconstruction_loss,
-                           transformation_loss)
+                           ssim_loss, transformation_loss)
 from modgap.models.cmunet import CMUNet
 from modgap.models.discriminator import PatchDiscriminator
 from modgap.models.extractor import FeatureExtractor
@@ -68,6 +68,7 @@ class MatchConfig:
     w_rec: float = 0.15
     w_adv: float = 0.1
     w_perc: float = 0.5
+    perceptual: str = "phi"  # "phi": ‖φ(G(a)) − φ(G(b))‖₁ with a trained φ; "ssim": 1 − SSIM(G(a), G(b)), no network
     w_align: float = 1.0  # MMD (mmd) or domain loss (dann)
     residual: bool = True  # G(x) = x + UNet(x), last layer zero: MarrNet starts where the siamese baseline starts
     dann_max: float = 0.03  # final gradient-reversal strength of DANN (with lr 4e-3, 0.1 collapsed to 3% rank-1 on held-out visible–thermal)
@@ -84,6 +85,8 @@ class MatchConfig:
             raise ValueError(f"unknown method {self.method!r}; expected one of {METHODS}")
         if self.dim not in (1, 2):
             raise ValueError(f"dim must be 1 or 2, got {self.dim}")
+        if self.perceptual not in ("phi", "ssim"):
+            raise ValueError(f"perceptual must be 'phi' or 'ssim', got {self.perceptual!r}")
 
 
 class Matcher(nn.Module):
@@ -166,7 +169,9 @@ class Matcher(nn.Module):
             parts["trans"] = c.w_trans * transformation_loss(a_to_b, b_to_a, a, b)
             parts["rec"] = c.w_rec * reconstruction_loss(a_to_a, b_to_b, a, b)
             parts["adv"] = c.w_adv * adversarial_loss(self.D, ra, rb)
-            if self.phi is not None and c.w_perc:
+            if c.perceptual == "ssim" and c.w_perc:
+                parts["perc"] = c.w_perc * ssim_loss(ra, rb)
+            elif self.phi is not None and c.w_perc:
                 parts["perc"] = c.w_perc * perceptual_loss(self.phi, ra, rb)
         return sum(parts.values()), parts
 

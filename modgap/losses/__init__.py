@@ -13,3 +13,6 @@ from modgap.losses.matching import matching_loss  # noqa: E402
 
 __all__ += ["transformation_loss", "reconstruction_loss", "adversarial_loss", "perceptual_loss", "mmd_loss",
             "coral_loss", "matching_loss"]
+from modgap.losses.ssim import ssim, ssim_loss  # noqa: E402
+
+__all__ += ["ssim", "ssim_loss"]

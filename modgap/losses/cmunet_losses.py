@@ -4,6 +4,7 @@
     L_rec   = ‖h_A(G(a)) − a‖₁ + ‖h_B(G(b)) − b‖₁          in-modality reconstruction
     L_adv   = BCE(D(R(G(a))), 0) + BCE(D(R(G(b))), 1)       adversarial, R = gradient reversal
     L_perc  = ‖φ(G(a)) − φ(G(b))‖₁                          perceptual, φ a frozen feature network
+              or 1 − SSIM(G(a), G(b))                        the option without a network (``losses/ssim.py``)
 
 (‖·‖₁ as a mean over elements; h_A, h_B the two small heads of ``models.renderer``.) L_trans and L_rec
 ask G's output of either modality to hold enough to draw *both* views of the pair, so the
