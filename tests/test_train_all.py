@@ -34,3 +34,15 @@ def test_worker_count_and_bad_input():
     assert train_all([]) == []
     with pytest.raises(ValueError, match="workers must be"):
         train_all([{}], workers=-1)
+
+
+def test_matching_jobs_are_in_table_order_and_marrnet_settings_stay_with_marrnet():
+    from modgap.benchmark import matching_jobs
+
+    T = load_task("visible-thermal", n_train_images=16, n_test_images=8)
+    jobs = matching_jobs({"visible-thermal": T}, ["siamese", "marrnet"], [0, 1], {"visible-thermal": 3}, "m",
+                         {"visible-thermal": None}, perceptual="ssim")
+    assert list(jobs) == [("visible-thermal", "siamese", 0), ("visible-thermal", "siamese", 1),
+                          ("visible-thermal", "marrnet", 0), ("visible-thermal", "marrnet", 1)]
+    assert [j.get("perceptual") for j in jobs.values()] == [None, None, "ssim", "ssim"]
+    assert all(j["epochs"] == 3 and j["T"] is T for j in jobs.values())
