@@ -39,22 +39,22 @@ $(STAMP): requirements.txt pyproject.toml
 setup: $(STAMP)
 
 run: setup
-	MPLBACKEND=Agg $(PY) -m modgap.runner $(NBS)
+	MPLBACKEND=Agg $(PY) -m modgap.tooling.runner $(NBS)
 
 smoke: setup
-	MPLBACKEND=Agg $(PY) -m modgap.runner --smoke $(NBS)
+	MPLBACKEND=Agg $(PY) -m modgap.tooling.runner --smoke $(NBS)
 
 SWEEP_NB   ?= notebooks/05_closing_the_gap.ipynb
 SWEEP_GRID ?= sweeps/closing_gap_temperature.yaml
 SWEEP_ARGS ?=
 sweep: setup
-	MPLBACKEND=Agg $(PY) -m modgap.sweep $(SWEEP_NB) $(SWEEP_GRID) --jobs $(JOBS) $(SWEEP_ARGS)
+	MPLBACKEND=Agg $(PY) -m modgap.tooling.sweep $(SWEEP_NB) $(SWEEP_GRID) --jobs $(JOBS) $(SWEEP_ARGS)
 
 assignments: setup
-	$(PY) -m modgap.assignments --out assignments
+	$(PY) -m modgap.tooling.assignments --out assignments
 
 report: setup
-	$(PY) -m modgap.report $(REPORT_ARGS)
+	$(PY) -m modgap.tooling.report $(REPORT_ARGS)
 
 test: setup
 	MODGAP_SMOKE=1 MPLBACKEND=Agg $(PY) -m pytest -n $(JOBS) --dist loadscope \

@@ -13,14 +13,14 @@ import time
 
 import torch
 
-from modgap.benchmark import cpu_workers, perceptual_net, train_all
-from modgap.marrnet import METHODS
-from modgap.tasks import ALL_TASKS, load_task
+from modgap.matching.experiment import cpu_workers, perceptual_net, train_all
+from modgap.matching.methods import METHODS
+from modgap.matching.tasks import MATCHING_TASKS, load_task
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--task", default="visible-thermal", choices=ALL_TASKS)
+    ap.add_argument("--task", default="visible-thermal", choices=MATCHING_TASKS)
     ap.add_argument("--epochs", type=int, default=9)
     args = ap.parse_args()
     T = load_task(args.task)
@@ -29,7 +29,7 @@ def main():
         with tempfile.TemporaryDirectory() as d:
             phi = perceptual_net(T, d, 0, 2)
             jobs = [dict(T=T, method=m, seed=s, epochs=args.epochs, ckpt_dir=d, phi=phi)
-                    for m in reversed(METHODS) for s in (0, 1)]
+                    for m in reversed(list(METHODS)) for s in (0, 1)]
             t = time.perf_counter()
             done = train_all(jobs, workers=workers, progress_bar=False)
             wall = time.perf_counter() - t

@@ -15,7 +15,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from modgap import get_device
-from modgap.marrnet import MatchConfig, Matcher
+from modgap.matching.methods import MatchConfig, Matcher
 from modgap.models.extractor import FeatureExtractor
 
 

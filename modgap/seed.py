@@ -1,10 +1,23 @@
-"""One seeding helper for the whole collection."""
+"""Seeding: one helper for a notebook's start, and one for building a model reproducibly without side effects.
+
+Python's hash seed cannot be changed from inside a running interpreter; nothing here depends on it
+(set ``PYTHONHASHSEED`` before starting Python if you need set-iteration order to repeat).
+"""
 from __future__ import annotations
 
-import os
+import contextlib
 import random
 
 import numpy as np
+
+
+def _check_seed(seed) -> int:
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__} ({seed!r})")
+    seed = int(seed)
+    if not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be in [0, 2**32), got {seed}")
+    return seed
 
 
 def seed_everything(seed: int, deterministic: bool = False) -> np.random.Generator:
@@ -12,14 +25,9 @@ def seed_everything(seed: int, deterministic: bool = False) -> np.random.Generat
 
     With ``deterministic=True`` PyTorch is asked for deterministic kernels as well (slower on GPU).
     """
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__} ({seed!r})")
-    seed = int(seed)
-    if not 0 <= seed < 2**32:
-        raise ValueError(f"seed must be in [0, 2**32), got {seed}")
+    seed = _check_seed(seed)
     random.seed(seed)
     np.random.seed(seed)
-    os.environ["PYTHONHASHSEED"] = str(seed)
     try:
         import torch
     except ImportError:  # the data builders work without torch
@@ -30,3 +38,20 @@ def seed_everything(seed: int, deterministic: bool = False) -> np.random.Generat
             torch.use_deterministic_algorithms(True, warn_only=True)
             torch.backends.cudnn.benchmark = False
     return np.random.default_rng(seed)
+
+
+@contextlib.contextmanager
+def seeded(seed: int):
+    """Run the block with torch's CPU generator seeded from ``seed``, and restore the generator afterwards:
+
+        with seeded(cfg.seed):
+            model = Matcher(cfg)      # the same initial weights for the same seed, whatever ran before
+
+    Models are built on the CPU and moved afterwards, so only the CPU generator is forked.
+    """
+    import torch
+
+    seed = _check_seed(seed)
+    with torch.random.fork_rng(devices=[]):
+        torch.default_generator.manual_seed(seed)  # the CPU generator only: CUDA generators are left alone
+        yield

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from modgap.contrastive import TwoTowerConfig, evaluate, train_two_tower
+from modgap.contrastive.two_tower import TwoTowerConfig, evaluate, train_two_tower
 from modgap.data import load_fashion_mnist
 from modgap.data.captions import make_captions, tokenize
 
@@ -42,7 +42,7 @@ def test_gap_closing_loss_shrinks_the_gap(data):
 
 def test_every_parameter_gets_a_gradient(data):
     imgs, ids, _ = data
-    from modgap.contrastive import build_two_tower
+    from modgap.contrastive.two_tower import build_two_tower
 
     model = build_two_tower(TwoTowerConfig(variant="full", learnable_temperature=True), vocab_size=int(ids.max()))
     total, _ = model.loss(model.image(imgs[:32]), model.text(ids[:32]), 0.1)

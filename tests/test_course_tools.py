@@ -2,10 +2,10 @@
 import nbformat
 import pytest
 
-from modgap import checks
-from modgap.assignments import exercise_code, make_student, strip_solutions
-from modgap.runner import numbered_notebooks
-from modgap.sweep import gather, load_grid, plot_sweep, run_name, run_sweep
+from modgap.tooling import checks
+from modgap.tooling.assignments import exercise_code, make_student, strip_solutions
+from modgap.tooling.runner import numbered_notebooks
+from modgap.tooling.sweep import gather, load_grid, plot_sweep, run_name, run_sweep
 
 
 def test_strip_solutions_keeps_indentation_and_the_rest():
@@ -82,7 +82,7 @@ def test_sweep_runs_skips_reports_failures_and_gathers(tmp_path, monkeypatch, ma
 
 
 def test_report_builds(tmp_path):
-    from modgap.report import build_report
+    from modgap.tooling.report import build_report
 
     run = tmp_path / "runs" / "01_x"
     run.mkdir(parents=True)
@@ -110,7 +110,7 @@ def test_shipped_sweep_in_smoke_mode(tmp_path):
     from modgap.paths import REPO_ROOT
 
     out = tmp_path / "sweep"
-    proc = subprocess.run([sys.executable, "-m", "modgap.sweep", str(REPO_ROOT / "notebooks/05_closing_the_gap.ipynb"),
+    proc = subprocess.run([sys.executable, "-m", "modgap.tooling.sweep", str(REPO_ROOT / "notebooks/05_closing_the_gap.ipynb"),
                            str(REPO_ROOT / "sweeps/closing_gap_temperature.yaml"), "--smoke", "--jobs", "2",
                            "--out", str(out)], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from modgap.gap_anatomy import cone_by_depth, mean_pairwise_cosine, shift_along_gap, unit_gap_direction
+from modgap.contrastive.anatomy import cone_by_depth, mean_pairwise_cosine, shift_along_gap, unit_gap_direction
 from modgap.metrics import centroid_gap
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from modgap.data.fashion_mnist import load_fashion_mnist, read_idx, write_idx
-from modgap.data.modalities import TASKS, make_image_pairs, to_nir, to_sketch, to_thermal
+from modgap.data.modalities import IMAGE_PAIRINGS, make_image_pairs, to_nir, to_sketch, to_thermal
 
 
 def test_idx_round_trip_and_corruption(tmp_path):
@@ -61,13 +61,13 @@ def test_renderings_are_per_image_and_in_range(render):
 
 def test_pairs_shapes_determinism_and_shift():
     x, y = load_fashion_mnist()
-    for task in TASKS:
-        p = make_image_pairs(x[:10], y[:10], task, seed=0)
-        q = make_image_pairs(x[:10], y[:10], task, seed=0)
+    for pairing in IMAGE_PAIRINGS:
+        p = make_image_pairs(x[:10], y[:10], pairing, seed=0)
+        q = make_image_pairs(x[:10], y[:10], pairing, seed=0)
         assert p.a.shape == p.b.shape == (10, 1, 28, 28)
         np.testing.assert_array_equal(p.b, q.b)
         np.testing.assert_array_equal(p.label, y[:10])
     aligned = make_image_pairs(x[:10], y[:10], "visible-nir", max_shift=0)
     np.testing.assert_allclose(aligned.a[:, 0], x[:10] / 255, atol=1e-6)
-    with pytest.raises(ValueError, match="unknown task"):
+    with pytest.raises(ValueError, match="unknown image pairing"):
         make_image_pairs(x[:2], y[:2], "photo-painting")

@@ -66,13 +66,24 @@ def test_every_variant_has_gradients_for_both_towers(variant):
         assert loss.temperature.log_scale.grad is not None
 
 
-def test_full_loss_weights_follow_the_schedules():
+def test_full_loss_is_infonce_plus_scheduled_atp_and_cu_computed_by_hand():
     x, y = _pairs(seed=1)
-    loss = GapClosingLoss("full")
-    for p in (0.1, 0.6, 0.9):
-        total, parts = loss(x, y, p)
-        assert total.item() == pytest.approx(
-            (parts["nce"] + alpha_schedule(p) * parts["atp"] + beta_schedule(p) * parts["cu"]).item())
+    xn = (x / x.norm(dim=1, keepdim=True)).double().numpy()
+    yn = (y / y.norm(dim=1, keepdim=True)).double().numpy()
+    n = len(xn)
+    logits = xn @ yn.T / 0.1
+    logsm = lambda m: m - np.log(np.exp(m).sum(1, keepdims=True))  # noqa: E731
+    nce = -0.5 * (np.diag(logsm(logits)).mean() + np.diag(logsm(logits.T)).mean())
+    atp = ((xn - yn) ** 2).sum(1).mean()
+    mu = (xn + yn) / np.linalg.norm(xn + yn, axis=1, keepdims=True)
+    sq = ((mu[:, None] - mu[None]) ** 2).sum(-1)
+    cu = np.log(np.exp(-2 * sq)[~np.eye(n, dtype=bool)].mean())
+    # the paper's schedules at p = 0.1, 0.6, 0.9: α = 1, 1.2, 1.8 and β = 1, 0.2, 0 (β falls 1 → 0 over p ∈ [0.2, 0.7])
+    for p, alpha, beta in ((0.1, 1.0, 1.0), (0.6, 1.2, 0.2), (0.9, 1.8, 0.0)):
+        total, parts = GapClosingLoss("full")(x, y, p)
+        assert total.item() == pytest.approx(nce + alpha * atp + beta * cu, rel=1e-4)
+    assert GapClosingLoss("clip")(x, y, 0.6)[0].item() == pytest.approx(nce, rel=1e-4)
+    assert GapClosingLoss("atp")(x, y, 0.9)[0].item() == pytest.approx(nce + 1.8 * atp, rel=1e-4)
 
 
 def test_learnable_temperature_and_errors():

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import average_precision_score, roc_curve
 
-from modgap.metrics.matching import cmc, matching_report, mean_average_precision, similarity, tar_at_far
+from modgap.metrics.identification import cmc, matching_report, mean_average_precision, similarity, tar_at_far
 
 
 def _brute_force_rank(sim, pid, gid):
@@ -33,13 +33,18 @@ def test_map_matches_sklearn_and_known_values(rng):
     assert mean_average_precision(np.array([[0.9, 0.5, 0.4]]), [1], [1, 0, 1]) == pytest.approx((1 + 2 / 3) / 2)
 
 
-def test_tar_at_far_matches_the_roc():
+def test_tar_at_far_and_auc_against_values_worked_by_hand():
+    # genuine scores (the diagonal): 0.9, 0.8, 0.5; impostor scores: 0.7, 0.6, 0.3, 0.2, 0.1, 0.1
     sim = np.array([[0.9, 0.2, 0.1], [0.3, 0.8, 0.7], [0.6, 0.1, 0.5]])
-    pid, gid = np.array([0, 1, 2]), np.array([0, 1, 2])
-    fpr, tpr, _ = roc_curve(np.eye(3, dtype=bool).ravel(), sim.ravel())
-    out = tar_at_far(sim, pid, gid, fars=(0.0, 0.5))
-    assert out["TAR@FAR=0.5"] == pytest.approx(np.interp(0.5, fpr, tpr))
-    assert 0 <= out["TAR@FAR=0"] <= out["TAR@FAR=0.5"] <= 1
+    pid = gid = np.array([0, 1, 2])
+    out = tar_at_far(sim, pid, gid, fars=(0.1, 0.25, 0.5))
+    # any threshold above 0.6 accepts at most 1 of 6 impostors (FAR 1/6 <= 0.25) and 2 of 3 genuine pairs;
+    # a threshold of 0.3 accepts 3 of 6 impostors (FAR 0.5) and every genuine pair
+    assert out["TAR@FAR=0.1"] == pytest.approx(2 / 3)
+    assert out["TAR@FAR=0.25"] == pytest.approx(2 / 3)
+    assert out["TAR@FAR=0.5"] == pytest.approx(1.0)
+    # AUC = P(genuine > impostor): 0.9 and 0.8 beat all 6 impostors, 0.5 beats 4 of them
+    assert out["roc_auc"] == pytest.approx((6 + 6 + 4) / 18)
 
 
 def test_perfect_features_and_errors():

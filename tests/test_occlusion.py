@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from modgap.occlusion import occlude, occlude_images, occlude_spectra, robustness_summary, sensitivity_map
+from modgap.matching.occlusion import occlude, occlude_images, occlude_spectra, robustness_summary, sensitivity_map
 
 
 @pytest.mark.parametrize("kind", ["random", "band", "peaks"])
@@ -72,12 +72,12 @@ def test_widget_builds_without_a_browser():
     import matplotlib
 
     matplotlib.use("Agg")
-    from modgap.marrnet import MatchConfig, Matcher
-    from modgap.tasks import load_task
-    from modgap.widgets import explorer_figure, occlusion_explorer
+    from modgap.matching.methods import MatchConfig, Matcher
+    from modgap.matching.tasks import load_task
+    from modgap.matching.explorer import explorer_figure, occlusion_explorer
 
     T = load_task("photo-sketch", n_train_images=8, n_test_images=6)
-    models = {m: Matcher(MatchConfig(method=m, dim=2, width=4, unet_base=4, embed_dim=8)).eval()
+    models = {m: Matcher(MatchConfig(method=m, dim=2, width=4, unet_base=4, embed_dim=8, w_perc=0)).eval()
               for m in ("siamese", "marrnet")}
     feats = {m: mdl.embed_all(T.gallery, "b") for m, mdl in models.items()}
     box = occlusion_explorer(T, models, feats, heat=False)

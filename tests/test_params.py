@@ -1,6 +1,6 @@
 import pytest
 
-from modgap.params import ParameterError, check_parameters, require, smoke_default
+from modgap.tooling.params import ParameterError, check_parameters, require, smoke_default
 
 
 def test_valid_parameters_returned_and_int_accepted_for_float():

@@ -1,7 +1,7 @@
 import pytest
 
-from modgap.params import ParameterError
-from modgap.runner import NotebookFailed, check_known, gather_results, numbered_notebooks, run_notebook
+from modgap.tooling.params import ParameterError
+from modgap.tooling.runner import NotebookFailed, check_known, gather_results, numbered_notebooks, run_notebook
 
 
 PARAMS = "x = 1\noutput_dir = 'runs/t'"

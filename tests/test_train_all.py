@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from modgap.benchmark import cpu_workers, train_all, train_or_load
-from modgap.tasks import load_task
+from modgap.matching.experiment import cpu_workers, train_all, train_or_load
+from modgap.matching.tasks import load_task
 
 
 def test_parallel_training_matches_one_process_and_then_loads(tmp_path):
@@ -36,13 +36,35 @@ def test_worker_count_and_bad_input():
         train_all([{}], workers=-1)
 
 
-def test_matching_jobs_are_in_table_order_and_marrnet_settings_stay_with_marrnet():
-    from modgap.benchmark import matching_jobs
+def test_matching_jobs_are_in_table_order_and_marrnet_settings_stay_with_marrnet(tmp_path):
+    from modgap.matching.experiment import MatchingSettings, PerceptualNet, matching_jobs
 
     T = load_task("visible-thermal", n_train_images=16, n_test_images=8)
-    jobs = matching_jobs({"visible-thermal": T}, ["siamese", "marrnet"], [0, 1], {"visible-thermal": 3}, "m",
-                         {"visible-thermal": None}, perceptual="ssim")
+    S = MatchingSettings(tasks=["visible-thermal"], data_seed=0, sizes={}, epochs={"visible-thermal": 3}, seeds=[0, 1],
+                         phi_epochs=1, models_dir=tmp_path, perceptual="ssim")
+    phi = PerceptualNet("phi-test", torch.nn.Identity())
+    jobs = matching_jobs({"visible-thermal": T}, ["siamese", "marrnet"], S, {"visible-thermal": phi})
     assert list(jobs) == [("visible-thermal", "siamese", 0), ("visible-thermal", "siamese", 1),
                           ("visible-thermal", "marrnet", 0), ("visible-thermal", "marrnet", 1)]
     assert [j.get("perceptual") for j in jobs.values()] == [None, None, "ssim", "ssim"]
-    assert all(j["epochs"] == 3 and j["T"] is T for j in jobs.values())
+    assert [j.get("phi") for j in jobs.values()] == [None, None, phi, phi]  # the baselines never see φ
+    assert all(j["epochs"] == 3 and j["T"] is T and j["ckpt_dir"] == tmp_path for j in jobs.values())
+
+
+def test_settings_follow_the_parameters_and_smoke_mode(tmp_path):
+    from types import SimpleNamespace
+
+    from modgap.matching.experiment import settings
+
+    P = SimpleNamespace(tasks=["Raman-IR", "visible-nir"], seed=3, epochs=7, spectra_epochs=2, n_train_images=100,
+                        n_train_measurements=5, models_dir=str(tmp_path / "m"), perceptual="phi", n_seeds=2)
+    S = settings(P, smoke=False)
+    assert S.epochs == {"Raman-IR": 2, "visible-nir": 7} and S.seeds == [3, 4] and S.data_seed == 3
+    assert S.task_args() == dict(seed=3, n_train_measurements=5, n_test_measurements=4, n_train_images=100,
+                                 n_test_images=400)
+    assert S.models_dir == tmp_path / "m" and S.models_dir.is_dir()
+    small = settings(P, smoke=True)
+    assert small.epochs == {"Raman-IR": 1, "visible-nir": 1} and small.seeds == [3]
+    assert small.models_dir == tmp_path / "m-smoke"  # smoke models never mix with full-run models
+    del P.n_seeds  # notebook 02 has no n_seeds: one model seed
+    assert settings(P, smoke=False).seeds == [3]

@@ -7,8 +7,8 @@
 """
 from modgap.data.fashion_mnist import CLASSES, load_fashion_mnist
 from modgap.data.linelists import LineList, load_linelists
-from modgap.data.modalities import TASKS, PairedImages, make_image_pairs
+from modgap.data.modalities import IMAGE_PAIRINGS, PairedImages, make_image_pairs
 from modgap.data.spectra import GRID, PairedSpectra, simulate_pairs, split_by_measurement
 
-__all__ = ["CLASSES", "load_fashion_mnist", "LineList", "load_linelists", "TASKS", "PairedImages",
+__all__ = ["CLASSES", "load_fashion_mnist", "LineList", "load_linelists", "IMAGE_PAIRINGS", "PairedImages",
            "make_image_pairs", "GRID", "PairedSpectra", "simulate_pairs", "split_by_measurement"]

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-TASKS = {"photo-sketch": "sketch", "visible-thermal": "thermal", "visible-nir": "nir"}
+#: image pairing -> the rendering that is its second modality (the first is always the visible image)
+IMAGE_PAIRINGS = {"photo-sketch": "sketch", "visible-thermal": "thermal", "visible-nir": "nir"}
 
 
 def _check(images: np.ndarray) -> np.ndarray:
@@ -85,24 +86,24 @@ class PairedImages:
     b: np.ndarray  # (N, 1, H, W)
     identity: np.ndarray  # (N,)
     label: np.ndarray  # (N,)
-    task: str
+    pairing: str  # a key of IMAGE_PAIRINGS
 
     def __len__(self) -> int:
         return len(self.identity)
 
     def subset(self, mask) -> "PairedImages":
-        return PairedImages(self.a[mask], self.b[mask], self.identity[mask], self.label[mask], self.task)
+        return PairedImages(self.a[mask], self.b[mask], self.identity[mask], self.label[mask], self.pairing)
 
 
-def make_image_pairs(images: np.ndarray, labels: np.ndarray, task: str, seed: int = 0,
+def make_image_pairs(images: np.ndarray, labels: np.ndarray, pairing: str, seed: int = 0,
                      max_shift: int = 2) -> PairedImages:
-    """Pair each visible image with its rendering in ``task``'s second modality.
+    """Pair each visible image with its rendering in ``pairing``'s second modality (``IMAGE_PAIRINGS``).
 
     Both views are translated independently by up to ``max_shift`` pixels, so a pair is never a
     pixel-aligned copy: matching must be done on content, as with real paired photographs.
     """
-    if task not in TASKS:
-        raise ValueError(f"unknown task {task!r}; expected one of {sorted(TASKS)}")
+    if pairing not in IMAGE_PAIRINGS:
+        raise ValueError(f"unknown image pairing {pairing!r}; expected one of {sorted(IMAGE_PAIRINGS)}")
     images = np.asarray(images)
     if images.dtype == np.uint8:
         images = images.astype(np.float32) / 255.0
@@ -110,8 +111,8 @@ def make_image_pairs(images: np.ndarray, labels: np.ndarray, task: str, seed: in
     if len(labels) != len(images):
         raise ValueError(f"{len(images)} images but {len(labels)} labels")
     rng = np.random.default_rng(seed)
-    render = RENDER[TASKS[task]]
-    b = render(images) if task == "photo-sketch" else render(images, seed=seed + 1)
+    render = RENDER[IMAGE_PAIRINGS[pairing]]
+    b = render(images) if pairing == "photo-sketch" else render(images, seed=seed + 1)
     a = _jitter(_check(images), max_shift, rng)
     b = _jitter(b, max_shift, rng)
-    return PairedImages(a[:, None], b[:, None], np.arange(len(images)), labels, task)
+    return PairedImages(a[:, None], b[:, None], np.arange(len(images)), labels, pairing)

@@ -1,8 +1,10 @@
 """The full objective of Grassucci et al. (ICLR 2026) and its ablations.
 
-    L = w_nce · InfoNCE(x, y; τ) + α(p) · L_ATP(x, y) + β(p) · L_CU(x, y)
+    L = InfoNCE(x, y; τ) + α(p) · L_ATP(x, y) + β(p) · L_CU(x, y)
 
-``variant`` picks the terms: ``"clip"`` (InfoNCE only), ``"full"`` (all three), ``"atp"`` (InfoNCE +
+on L2-normalised tower outputs x, y, with α, β the schedules of ``schedules.py`` and p the fraction
+of training done. τ is fixed, or learned from ``temperature`` as its starting value
+(``LearnableTemperature``). ``variant`` picks the terms: ``"clip"`` (InfoNCE only), ``"full"`` (all three), ``"atp"`` (InfoNCE +
 L_ATP), ``"cu"`` (InfoNCE + L_CU), ``"atp+cu"`` (no InfoNCE), ``"full-modality-unif"`` (L_CU replaced by
 per-modality uniformity).
 """
@@ -12,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from modgap.losses.alignment import atp_loss
+from modgap.losses.pair_alignment import atp_loss
 from modgap.losses.infonce import LearnableTemperature, info_nce
 from modgap.losses.schedules import alpha_schedule, beta_schedule
 from modgap.losses.uniformity import cu_loss, modality_uniformity_loss

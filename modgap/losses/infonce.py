@@ -7,7 +7,8 @@ For a batch of N true pairs with L2-normalised embeddings x_i, y_i:
       = −(1/2N) Σ_i [ log softmax_j(logits_ij)|_{j=i} + log softmax_j(logits_ji)|_{j=i} ]
 
 τ is fixed (0.1 in Grassucci et al.) or learned (CLIP: a parameter log(1/τ), initialised at
-1/τ = 1/0.07 and clamped at 100).
+1/τ = 1/0.07 and clamped at 100). ``LearnableTemperature(init)`` starts from ``init`` (CLIP's 0.07 by
+default; ``GapClosingLoss`` passes its own ``temperature``).
 """
 from __future__ import annotations
 

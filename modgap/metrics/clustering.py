@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from modgap.metrics.normalize import l2_normalize
+
 
 def cluster_scores(x, y, labels, seed: int = 0, n_init: int = 10) -> dict:
     """``{"v_measure", "ari", "nmi"}`` of KMeans on ``vstack(x̂, ŷ)`` against ``labels`` (N,) for both."""
     from sklearn.cluster import KMeans
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score, v_measure_score
-
-    from modgap.metrics.gap import l2_normalize
 
     x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
     labels = np.asarray(labels)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from modgap.metrics.normalize import l2_normalize
+
 
 def _as_2d(x, name: str) -> np.ndarray:
     x = np.asarray(x, np.float64)
@@ -25,10 +27,6 @@ def _check_pair(x, y):
     if x.shape[1] != y.shape[1]:
         raise ValueError(f"x and y must have the same feature size, got {x.shape[1]} and {y.shape[1]}")
     return x, y
-
-
-def l2_normalize(x: np.ndarray, eps: float = 1e-12) -> np.ndarray:
-    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), eps)
 
 
 def centroid_gap(x, y, normalize: bool = True) -> float:

@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def _normalize(z):
-    z = np.asarray(z, np.float64)
-    return z / np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-12)
+from modgap.metrics.normalize import l2_normalize
 
 
 def recall_at_k(x, y, ks=(1, 5, 10)) -> dict:
     """``{"R@1 x→y": …, "R@1 y→x": …, …}`` for paired rows of x, y (N, D); in [0, 1]."""
-    x, y = _normalize(x), _normalize(y)
+    x, y = l2_normalize(x), l2_normalize(y)
     if x.shape != y.shape:
         raise ValueError(f"x and y must be paired (same shape), got {x.shape} and {y.shape}")
     sim = x @ y.T  # (N, N)
@@ -33,5 +30,5 @@ def recall_at_k(x, y, ks=(1, 5, 10)) -> dict:
 
 def true_pair_cosine(x, y) -> float:
     """Mean cos(x_i, y_i) over true pairs."""
-    x, y = _normalize(x), _normalize(y)
+    x, y = l2_normalize(x), l2_normalize(y)
     return float((x * y).sum(1).mean())

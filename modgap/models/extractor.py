@@ -43,9 +43,9 @@ class FeatureExtractor(nn.Module):
         # a coarse grid instead of one global average: where a peak (or an edge) sits is identity
         # information for spectra and small images, and a global pool would throw it away
         cells = 16 if dim == 1 else 4
-        self.gap = {1: nn.AdaptiveAvgPool1d, 2: nn.AdaptiveAvgPool2d}[dim](cells)
+        self.grid_pool = {1: nn.AdaptiveAvgPool1d, 2: nn.AdaptiveAvgPool2d}[dim](cells)
         self.embed = nn.Linear(c * cells**dim, embed_dim)
         self.classifier = nn.Linear(embed_dim, n_classes) if n_classes else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, C, ...) -> (B, D)
-        return self.embed(self.gap(self.features(x)).flatten(1))
+        return self.embed(self.grid_pool(self.features(x)).flatten(1))

@@ -1,4 +1,5 @@
-"""Cross-modal matching loss with several true matches per batch (measurements of one molecule).
+"""Multi-positive InfoNCE: cross-modal matching with several true matches per batch (measurements of one
+molecule), used by every method of the matching track.
 
     logits_ij = f̂a_i · f̂b_j / τ,   P_ij = 1[id_i = id_j]
     L = −½ mean_i log Σ_{j∈P_i} softmax_j(logits_ij) − ½ mean_j log Σ_{i∈P_j} softmax_i(logits_ij)
@@ -11,7 +12,8 @@ import torch
 import torch.nn.functional as F
 
 
-def matching_loss(fa: torch.Tensor, fb: torch.Tensor, ids: torch.Tensor, temperature: float = 0.1) -> torch.Tensor:
+def multi_positive_info_nce(fa: torch.Tensor, fb: torch.Tensor, ids: torch.Tensor, temperature: float = 0.1) -> torch.Tensor:
+    """L for raw features ``fa``, ``fb`` (B, D) of pairs with identities ``ids`` (B,)."""
     fa, fb = F.normalize(fa, dim=1), F.normalize(fb, dim=1)
     logits = fa @ fb.T / temperature  # (B, B)
     pos = ids[:, None] == ids[None, :]

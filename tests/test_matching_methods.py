@@ -1,10 +1,12 @@
+import math
+
 import pytest
 import torch
 
-from modgap.losses import coral_loss, matching_loss, mmd_loss, reconstruction_loss, transformation_loss
+from modgap.losses import coral_loss, multi_positive_info_nce, mmd_loss, reconstruction_loss, transformation_loss
 from modgap.models.layers import channels_to_space, space_to_channels
 from modgap.models.renderer import ModalityRenderer
-from modgap.marrnet import METHODS, MatchConfig, Matcher, train_matcher, train_perceptual_net
+from modgap.matching.methods import METHODS, MatchConfig, Matcher, train_matcher, train_perceptual_net
 from modgap.models.cmunet import CMUNet
 from modgap.models.extractor import FeatureExtractor
 from modgap.models.layers import grad_reverse
@@ -79,15 +81,15 @@ def test_gradient_reversal():
     torch.testing.assert_close(x.grad, torch.full((3,), -0.5))
 
 
-def test_matching_loss_equals_infonce_for_unique_ids_and_handles_repeats():
+def test_multi_positive_infonce_equals_infonce_for_unique_ids_and_handles_repeats():
     from modgap.losses import info_nce
 
     g = torch.Generator().manual_seed(0)
     fa, fb = torch.randn(6, 4, generator=g), torch.randn(6, 4, generator=g)
     nfa, nfb = torch.nn.functional.normalize(fa, dim=1), torch.nn.functional.normalize(fb, dim=1)
-    torch.testing.assert_close(matching_loss(fa, fb, torch.arange(6)), info_nce(nfa, nfb, 0.1))
+    torch.testing.assert_close(multi_positive_info_nce(fa, fb, torch.arange(6)), info_nce(nfa, nfb, 0.1))
     # all in one identity: every column is a match, so the loss is 0
-    assert matching_loss(fa, fb, torch.zeros(6, dtype=torch.long)).item() == pytest.approx(0.0, abs=1e-6)
+    assert multi_positive_info_nce(fa, fb, torch.zeros(6, dtype=torch.long)).item() == pytest.approx(0.0, abs=1e-6)
 
 
 def test_alignment_losses_zero_on_identical_and_positive_on_shifted():
@@ -100,7 +102,7 @@ def test_alignment_losses_zero_on_identical_and_positive_on_shifted():
     assert transformation_loss(a, a, a, a).item() == 0.0
 
 
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", list(METHODS))
 def test_gradients_reach_every_part(method):
     cfg = MatchConfig(method=method, dim=1, width=4, unet_base=4, embed_dim=8, n_ids=3, w_perc=0.5)
     phi = FeatureExtractor(1, width=4, stages=1, embed_dim=4) if method == "marrnet" else None
@@ -137,7 +139,7 @@ def test_training_lowers_the_loss_and_validates_inputs():
 
 
 def test_tasks_have_consistent_splits():
-    from modgap.tasks import load_task
+    from modgap.matching.tasks import load_task
 
     t = load_task("Raman-IR", n_train_measurements=2, n_test_measurements=1)
     assert t.dim == 1 and t.a.shape == t.b.shape and t.a.shape[0] == 2 * t.n_ids
@@ -149,12 +151,12 @@ def test_tasks_have_consistent_splits():
         load_task("photo-painting")
 
 
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", list(METHODS))
 def test_both_modalities_share_one_batchnorm_pass(method):
     """Training must not normalise each modality with its own batch statistics: at test time BatchNorm
     uses running statistics of both together, and a model that only ever saw per-modality batches
     meets a gap it was never trained on (this made every method near chance on visible–NIR)."""
-    cfg = MatchConfig(method=method, dim=1, width=4, unet_base=4, embed_dim=8)
+    cfg = MatchConfig(method=method, dim=1, width=4, unet_base=4, embed_dim=8, w_perc=0)
     model = Matcher(cfg)
     seen = []
     for name in ("E", "G"):
@@ -167,9 +169,106 @@ def test_both_modalities_share_one_batchnorm_pass(method):
     assert seen == expected
 
 
-def test_checkpoint_digest_follows_every_setting():
+def _another_value(cfg, field):
+    """A different valid value for one MatchConfig field."""
+    v = getattr(cfg, field.name)
+    if field.name == "method":
+        return "mmd" if v != "mmd" else "siamese"
+    if field.name == "dim":
+        return 3 - v
+    if field.name == "perceptual":
+        return "ssim" if v == "phi" else "phi"
+    if field.name == "lr_schedule":
+        return "constant" if v == "cosine" else "cosine"
+    if isinstance(v, bool):
+        return not v
+    return v + 1 if isinstance(v, int) else v * 1.5 + 0.1
+
+
+def test_checkpoint_digest_follows_every_setting_and_what_else_trained_the_model():
+    import dataclasses
+
     base = MatchConfig(method="siamese", dim=1)
     assert base.digest() == MatchConfig(method="siamese", dim=1).digest()
-    assert len({base.digest(), MatchConfig(method="siamese", dim=1, lr=1e-3).digest(),
-                MatchConfig(method="siamese", dim=1, lr_schedule="constant").digest(),
-                MatchConfig(method="mmd", dim=1).digest()}) == 4
+    digests = {base.digest()}
+    for field in dataclasses.fields(MatchConfig):
+        changed = dataclasses.replace(base, **{field.name: _another_value(base, field)})
+        digests.add(changed.digest())
+    assert len(digests) == 1 + len(dataclasses.fields(MatchConfig))  # every field changes the digest
+    assert base.digest(phi="phi-a") != base.digest(phi="phi-b") != base.digest()
+
+
+def test_checkpoint_path_names_the_data_and_phi_only_when_used(tmp_path):
+    from modgap.matching.experiment import PerceptualNet, checkpoint_path
+    from modgap.matching.tasks import load_task
+
+    t0 = load_task("visible-nir", seed=0, n_train_images=8, n_test_images=4)
+    t1 = load_task("visible-nir", seed=1, n_train_images=8, n_test_images=4)
+    cfg = MatchConfig(method="marrnet", dim=2, epochs=3)
+    phi_a, phi_b = PerceptualNet("phi-a", torch.nn.Identity()), PerceptualNet("phi-b", torch.nn.Identity())
+    assert checkpoint_path(t0, cfg, tmp_path, phi_a).name.startswith("visible-nir-d0-8-marrnet-s0-e3-")
+    assert checkpoint_path(t0, cfg, tmp_path, phi_a) != checkpoint_path(t1, cfg, tmp_path, phi_a)  # other data
+    assert checkpoint_path(t0, cfg, tmp_path, phi_a) != checkpoint_path(t0, cfg, tmp_path, phi_b)  # other φ
+    siamese = MatchConfig(method="siamese", dim=2, epochs=3)
+    assert checkpoint_path(t0, siamese, tmp_path, phi_a) == checkpoint_path(t0, siamese, tmp_path, phi_b)
+
+
+def test_coral_is_the_covariance_distance_scaled_by_four_d_squared():
+    # covariances (unbiased, n − 1 = 3): fa -> diag(2/3, 2/3), fb = 2 fa -> diag(8/3, 8/3);
+    # ‖C_a − C_b‖²_F = 2 · 2² = 8, and 8 / (4 · 2²) = 0.5
+    fa = torch.tensor([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]])
+    assert coral_loss(fa, 2 * fa).item() == pytest.approx(0.5)
+    assert coral_loss(fa, fa + 5.0).item() == pytest.approx(0.0, abs=1e-7)  # a shift leaves covariances alone
+
+
+def test_domain_bce_and_the_adversarial_loss_at_chance():
+    from modgap.losses import adversarial_loss, domain_bce
+
+    zero = torch.zeros(4, 3)
+    assert domain_bce(zero, zero).item() == pytest.approx(2 * math.log(2))  # logits 0: p = ½ for both sides
+    assert domain_bce(torch.full((4, 1), -20.0), torch.full((4, 1), 20.0)).item() < 1e-8  # perfectly separated
+    x = torch.randn(5, 1, 16, requires_grad=True)
+    D = torch.nn.Conv1d(1, 1, 3)
+    torch.nn.init.zeros_(D.weight), torch.nn.init.zeros_(D.bias)
+    loss = adversarial_loss(D, x, 2 * x, lam=0.5)
+    assert loss.item() == pytest.approx(2 * math.log(2))
+    loss.backward()  # gradient reversal: D's gradient flows back reversed and scaled by λ (here D is zero)
+    assert x.grad is not None
+
+
+def test_the_method_table_is_the_only_list_of_methods():
+    labels = [m.label for m in METHODS.values()]
+    assert len(set(labels)) == len(METHODS) and all(m.step_cost > 0 for m in METHODS.values())
+    for name, method in METHODS.items():
+        model = Matcher(MatchConfig(method=name, dim=1, width=4, unet_base=4, embed_dim=8, w_perc=0))
+        assert (model.G is not None) == bool(method.through_unet)
+        x = torch.randn(2, 1, 40)
+        for modality in ("a", "b"):
+            torch.testing.assert_close(model.represent(x, modality), model.G(x) if modality in method.through_unet else x)
+
+
+def test_models_are_built_from_their_seed_without_touching_the_global_generator():
+    from modgap.matching.methods import train_matcher
+    from modgap.seed import seeded
+
+    cfg = MatchConfig(method="transfer", dim=1, width=4, unet_base=4, embed_dim=8, epochs=0)
+    a, b, ids = torch.rand(8, 1, 40), torch.rand(8, 1, 40), torch.arange(8)
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    with seeded(0):
+        m1 = Matcher(cfg)
+    assert torch.equal(torch.get_rng_state(), before)  # the caller's generator is as it was
+    torch.rand(100)  # whatever ran before does not change the weights
+    with seeded(0):
+        m2 = Matcher(cfg)
+    for (n, p1), p2 in zip(m1.state_dict().items(), m2.state_dict().values()):
+        assert torch.equal(p1, p2), n
+    m3, _ = train_matcher(cfg, a, b, ids, progress_bar=False)  # builds under seeded(cfg.seed) too
+    assert all(torch.equal(p1, p3) for p1, p3 in zip(m1.state_dict().values(), m3.state_dict().values()))
+
+
+def test_marrnet_without_phi_is_an_error_not_a_silently_dropped_term():
+    with pytest.raises(ValueError, match="perceptual network phi"):
+        Matcher(MatchConfig(method="marrnet", dim=1, width=4, unet_base=4, embed_dim=8))
+    Matcher(MatchConfig(method="marrnet", dim=1, width=4, unet_base=4, embed_dim=8, perceptual="ssim"))
+    Matcher(MatchConfig(method="marrnet", dim=1, width=4, unet_base=4, embed_dim=8, w_perc=0))

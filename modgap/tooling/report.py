@@ -1,6 +1,6 @@
 """A static HTML site of the last ``make run``: every executed notebook, its figures and results tables.
 
-    python -m modgap.report [--runs runs] [--out runs/report] [--hide-code]      (make report)
+    python -m modgap.tooling.report [--runs runs] [--out runs/report] [--hide-code]      (make report)
 
 Uses nbconvert's HTML exporter (works offline); ``index.html`` links every notebook page, shows every
 figure and renders every ``results.csv`` as a table. Smoke runs (``*-smoke``) are left out.
@@ -53,7 +53,7 @@ def build_report(runs_dir: str | Path = RUNS_DIR, out_dir: str | Path | None = N
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m modgap.report", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m modgap.tooling.report", description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", default=str(RUNS_DIR))
     ap.add_argument("--out")
     ap.add_argument("--hide-code", action="store_true", help="show outputs only")

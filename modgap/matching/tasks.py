@@ -14,9 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from modgap.data import TASKS, load_fashion_mnist, load_linelists, make_image_pairs, simulate_pairs, split_by_measurement
+from modgap.data import (IMAGE_PAIRINGS, load_fashion_mnist, load_linelists, make_image_pairs, simulate_pairs,
+                         split_by_measurement)
 
-ALL_TASKS = ["Raman-IR", *TASKS]
+MATCHING_TASKS = ["Raman-IR", *IMAGE_PAIRINGS]
 #: Spectra are matched on an 8 cm⁻¹ grid (451 points): half the cost of 01's 4 cm⁻¹, same peaks.
 MATCH_GRID = np.arange(400.0, 4000.0 + 1e-9, 8.0)
 
@@ -34,27 +35,39 @@ class MatchingTask:
     gallery: torch.Tensor  # (G, 1, ...) test samples of B
     probe_ids: np.ndarray
     gallery_ids: np.ndarray
+    data_seed: int = 0  # the seed that drew these samples (renderings, noise, which images)
+
+    @property
+    def key(self) -> str:
+        """Names the training data in checkpoint names: task, data seed and number of training pairs."""
+        return f"{self.name}-d{self.data_seed}-{len(self.a)}"
 
 
 def load_task(name: str, seed: int = 0, n_train_measurements: int = 20, n_test_measurements: int = 4,
               n_train_images: int = 600, n_test_images: int = 400) -> MatchingTask:
-    if name not in ALL_TASKS:
-        raise ValueError(f"unknown task {name!r}; expected one of {ALL_TASKS}")
+    if name not in MATCHING_TASKS:
+        raise ValueError(f"unknown task {name!r}; expected one of {MATCHING_TASKS}")
+    for arg, v in (("n_train_measurements", n_train_measurements), ("n_test_measurements", n_test_measurements),
+                   ("n_train_images", n_train_images), ("n_test_images", n_test_images)):
+        if not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"{arg} must be a positive integer, got {v!r}")
     if name == "Raman-IR":
         lines, _, _ = load_linelists()
         pairs = simulate_pairs(lines, n_train_measurements + n_test_measurements, seed=seed, grid=MATCH_GRID)
         tr, te = split_by_measurement(pairs, n_train_measurements)
         ids = torch.tensor(tr.identity)
-        return MatchingTask(name, 1, torch.tensor(tr.raman)[:, None], torch.tensor(tr.ir)[:, None], ids,
-                            len(pairs.names), ids, torch.tensor(te.raman)[:, None], torch.tensor(te.ir)[:, None],
-                            te.identity, te.identity)
+        return MatchingTask(name, 1, a=torch.tensor(tr.raman)[:, None], b=torch.tensor(tr.ir)[:, None], ids=ids,
+                            n_ids=len(pairs.names), phi_labels=ids, probe=torch.tensor(te.raman)[:, None],
+                            gallery=torch.tensor(te.ir)[:, None], probe_ids=te.identity, gallery_ids=te.identity,
+                            data_seed=seed)
     images, labels = load_fashion_mnist()
     n = n_train_images + n_test_images
     if n > len(images):
-        raise ValueError(f"{n} images requested but the set has {len(images)}")
+        raise ValueError(f"n_train_images + n_test_images = {n} images requested but the set has {len(images)}")
     pick = np.random.default_rng(seed).permutation(len(images))[:n]
     p = make_image_pairs(images[pick], labels[pick], name, seed=seed)
     tr = np.arange(n) < n_train_images
     test_ids = np.arange(n - n_train_images)
-    return MatchingTask(name, 2, torch.tensor(p.a[tr]), torch.tensor(p.b[tr]), torch.arange(n_train_images), 0,
-                        torch.tensor(p.label[tr]), torch.tensor(p.a[~tr]), torch.tensor(p.b[~tr]), test_ids, test_ids)
+    return MatchingTask(name, 2, a=torch.tensor(p.a[tr]), b=torch.tensor(p.b[tr]), ids=torch.arange(n_train_images),
+                        n_ids=0, phi_labels=torch.tensor(p.label[tr]), probe=torch.tensor(p.a[~tr]),
+                        gallery=torch.tensor(p.b[~tr]), probe_ids=test_ids, gallery_ids=test_ids, data_seed=seed)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from modgap.metrics.normalize import l2_normalize
+
 
 def similarity(probe, gallery) -> np.ndarray:
     """Cosine similarity matrix (P, G)."""
@@ -20,9 +22,7 @@ def similarity(probe, gallery) -> np.ndarray:
     g = g.reshape(len(g), -1)
     if p.shape[1] != g.shape[1]:
         raise ValueError(f"probe and gallery features differ in size: {p.shape[1]} vs {g.shape[1]}")
-    p = p / np.maximum(np.linalg.norm(p, axis=1, keepdims=True), 1e-12)
-    g = g / np.maximum(np.linalg.norm(g, axis=1, keepdims=True), 1e-12)
-    return p @ g.T
+    return l2_normalize(p) @ l2_normalize(g).T
 
 
 def _check(sim, probe_ids, gallery_ids):

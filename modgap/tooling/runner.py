@@ -1,6 +1,6 @@
 """Execute the numbered notebooks with papermill and gather their results into one table.
 
-``python -m modgap.runner`` (what ``make run`` calls) runs every ``notebooks/NN_*.ipynb`` in order
+``python -m modgap.tooling.runner`` (what ``make run`` calls) runs every ``notebooks/NN_*.ipynb`` in order
 into ``runs/<name>/``: the executed notebook, its PNG figures, ``results.json`` and ``results.csv``.
 Afterwards every ``runs/*/results.csv`` is gathered into ``runs/results.csv`` .
 
@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from modgap.params import ParameterError
+from modgap.tooling.params import ParameterError
 from modgap.paths import REPO_ROOT, RUNS_DIR
 
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
@@ -60,7 +60,7 @@ def run_notebook(notebook: str | Path, out_dir: str | Path, parameters: dict | N
     """
     import papermill as pm
 
-    from modgap.params import smoke_default
+    from modgap.tooling.params import smoke_default
     from modgap.paths import output_dir
 
     notebook = Path(notebook).resolve()
@@ -123,7 +123,7 @@ def _parse_value(text: str):
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m modgap.runner", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m modgap.tooling.runner", description=__doc__.split("\n\n")[0])
     ap.add_argument("notebooks", nargs="*", help="notebooks to run (default: every numbered notebook)")
     ap.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                     help="a parameter for every notebook, value parsed as YAML (e.g. -p seed 1)")

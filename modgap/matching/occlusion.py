@@ -18,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from modgap.metrics.normalize import l2_normalize
+
 SPECTRUM_KINDS = ("random", "band", "peaks")
 IMAGE_KINDS = ("patches", "square")
 
@@ -120,10 +122,10 @@ def sensitivity_map(embed_probe, probe: torch.Tensor, gallery_feats: np.ndarray,
     ``embed_probe(x) -> (N, D)`` features; ``gallery_feats`` (N, D) are the true matches of ``probe``.
     Returns (L,) for spectra or (H, W) for images (mean over positions that cover each element).
     """
+    g = l2_normalize(gallery_feats)
+
     def cos(f):
-        f = f / np.linalg.norm(f, axis=1, keepdims=True)
-        g = gallery_feats / np.linalg.norm(gallery_feats, axis=1, keepdims=True)
-        return (f * g).sum(1)
+        return (l2_normalize(f) * g).sum(1)
 
     base = cos(embed_probe(probe))
     size = probe.shape[2:]
@@ -137,3 +139,29 @@ def sensitivity_map(embed_probe, probe: torch.Tensor, gallery_feats: np.ndarray,
         total[sl] += drop
         count[sl] += 1
     return total / np.maximum(count, 1)
+
+
+def reference_regions(task) -> np.ndarray:
+    """Where a matcher *should* look, to compare sensitivity maps with (our reference, not the paper's).
+
+    - Raman-IR: the peaks both modalities share, averaged over the test molecules: for each molecule,
+      min(Raman, IR) of its computed line list broadened with 16 cm⁻¹ Lorentzians on the matching grid,
+      each modality scaled to its strongest line (L,);
+    - image tasks: the garment, i.e. the fraction of probes whose pixel is brighter than 0.1 (H, W).
+    """
+    from modgap.data import load_linelists
+    from modgap.data.spectra import lorentzian_spectrum
+    from modgap.matching.tasks import MATCH_GRID
+
+    if task.dim == 2:
+        return (task.probe[:, 0].numpy() > 0.1).mean(0)
+    lines = load_linelists()[0]
+    names = sorted(lines)  # identity order
+    ids = np.unique(task.probe_ids)
+    shared = np.zeros(len(MATCH_GRID))
+    for i in ids:
+        L = lines[names[i]]
+        raman = lorentzian_spectrum(L.wavenumbers, L.raman / L.raman.max(), MATCH_GRID, 16)
+        ir = lorentzian_spectrum(L.wavenumbers, L.ir / L.ir.max(), MATCH_GRID, 16)
+        shared += np.minimum(raman, ir)
+    return shared / len(ids)

@@ -1,7 +1,9 @@
 """Distribution-alignment losses on features (the baseline family that reduces distributional differences).
 
-    MMD²(f_a, f_b) with a sum of RBF kernels, bandwidths σ ∈ {median·2^k}    (Gretton et al. 2012)
-    CORAL(f_a, f_b) = ‖C_a − C_b‖²_F / (4 d²),  C = feature covariance        (Sun & Saenko 2016)
+    MMD²(f_a, f_b) = mean k(a, a') + mean k(b, b') − 2 mean k(a, b)       biased estimate (Gretton et al. 2012)
+        k(u, v) = Σ_{s ∈ {½, 1, 2}} exp(−‖u − v‖² / (2 s m)),  m = median of the batch's squared distances
+        (so the squared bandwidths are σ² = s·m; m is treated as a constant, not differentiated)
+    CORAL(f_a, f_b) = ‖C_a − C_b‖²_F / (4 d²),  C = feature covariance (d × d)   (Sun & Saenko 2016)
 """
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import torch
 
 
 def mmd_loss(fa: torch.Tensor, fb: torch.Tensor, scales=(0.5, 1.0, 2.0)) -> torch.Tensor:
-    """Biased multi-kernel MMD² estimate between feature batches (B, D)."""
+    """Biased multi-kernel MMD² between feature batches (B, D); ``scales`` are the s above."""
     z = torch.cat([fa, fb])
     d2 = torch.cdist(z, z).pow(2)
     sigma2 = d2.detach().median().clamp(min=1e-6)
@@ -19,6 +21,7 @@ def mmd_loss(fa: torch.Tensor, fb: torch.Tensor, scales=(0.5, 1.0, 2.0)) -> torc
 
 
 def coral_loss(fa: torch.Tensor, fb: torch.Tensor) -> torch.Tensor:
+    """CORAL between feature batches (B, D)."""
     d = fa.shape[1]
     ca = torch.cov(fa.T)
     cb = torch.cov(fb.T)

@@ -1,7 +1,7 @@
 """Parameter sweeps over one notebook with papermill: every combination of a YAML grid, in parallel.
 
-    python -m modgap.sweep notebooks/05_closing_the_gap.ipynb grid.yaml [--jobs 2] [--smoke] [--force]
-    python -m modgap.sweep ... --scheduler tcp://host:8786        # on an existing Dask cluster
+    python -m modgap.tooling.sweep notebooks/05_closing_the_gap.ipynb grid.yaml [--jobs 2] [--smoke] [--force]
+    python -m modgap.tooling.sweep ... --scheduler tcp://host:8786        # on an existing Dask cluster
 
 The grid file::
 
@@ -28,7 +28,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from modgap.params import ParameterError
+from modgap.tooling.params import ParameterError
 from modgap.paths import RUNS_DIR
 
 
@@ -82,7 +82,7 @@ def _run_one(notebook: str, out_dir: str, params: dict, smoke: bool, timeout: in
     if smoke:
         os.environ["MODGAP_SMOKE"] = "1"
     os.environ.setdefault("MPLBACKEND", "Agg")
-    from modgap.runner import NotebookFailed, run_notebook
+    from modgap.tooling.runner import NotebookFailed, run_notebook
 
     try:
         out = run_notebook(notebook, out_dir, params, timeout=timeout)
@@ -148,11 +148,8 @@ def gather(sweep_dir: str | Path, grid: Grid, smoke: bool = False):
 
 def plot_sweep(table, grid: Grid, path: str | Path, metric: str | None = None):
     """Bar chart of ``metric`` per setting (mean ± std over seeds), hue by method/task when present."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import seaborn as sns
+    from matplotlib.figure import Figure  # no pyplot: works under any backend, and leaves the caller's alone
 
     from modgap.io import save_figure
 
@@ -166,18 +163,18 @@ def plot_sweep(table, grid: Grid, path: str | Path, metric: str | None = None):
     t = table.copy()
     t["setting"] = t[shown].astype(str).agg(", ".join, axis=1) if shown else "all"
     hue = next((c for c in ("method", "task") if c in t), None)
-    fig, ax = plt.subplots(figsize=(max(5, 1.2 * t["setting"].nunique() * (1 + (hue is not None))), 3.5))
+    fig = Figure(figsize=(max(5, 1.2 * t["setting"].nunique() * (1 + (hue is not None))), 3.5))
+    ax = fig.subplots()
     sns.barplot(data=t, x="setting", y=value, hue=hue, errorbar="sd", ax=ax)
     ax.set(xlabel=", ".join(shown), ylabel=metric or value, title=f"{metric or value}: mean ± std over {', '.join(k for k in grid.grid if k not in shown) or 'runs'}")
     if hue:
         ax.legend(fontsize=7)
     save_figure(fig, path)
-    plt.close(fig)
     return path
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m modgap.sweep", description="Run a notebook over a grid of parameters.")
+    ap = argparse.ArgumentParser(prog="python -m modgap.tooling.sweep", description="Run a notebook over a grid of parameters.")
     ap.add_argument("notebook")
     ap.add_argument("grid", help="YAML file with grid: / fixed: / metric:")
     ap.add_argument("--out", help="sweep folder (default: runs/sweeps/<notebook>-<grid file name>)")

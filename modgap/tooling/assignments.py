@@ -3,9 +3,9 @@
 In the solution notebooks, code between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` (nbgrader's
 markers, so instructors can also use nbgrader) is replaced by ``# YOUR CODE HERE`` and
 ``raise NotImplementedError()`` at the same indentation; outputs are cleared. Each exercise is followed
-by a check cell that calls :mod:`modgap.checks`.
+by a check cell that calls :mod:`modgap.tooling.checks`.
 
-    python -m modgap.assignments [--out assignments]      (make assignments)
+    python -m modgap.tooling.assignments [--out assignments]      (make assignments)
 """
 from __future__ import annotations
 
@@ -55,14 +55,14 @@ def exercise_code(nb) -> list[str]:
         if cell.cell_type == "code" and (has_solution(cell) or "YOUR CODE HERE" in cell.source):
             check = cells[i + 1].source if i + 1 < len(cells) and "checks." in cells[i + 1].source else ""
             if not check:
-                raise ValueError(f"exercise cell {i} is not followed by a check cell calling modgap.checks")
+                raise ValueError(f"exercise cell {i} is not followed by a check cell calling modgap.tooling.checks")
             out.append(cell.source + "\n" + check)
     return out
 
 
 def generate(out_dir: str | Path = REPO_ROOT / "assignments", notebooks: list[Path] | None = None) -> list[Path]:
     from modgap.io import atomic_write
-    from modgap.runner import numbered_notebooks
+    from modgap.tooling.runner import numbered_notebooks
 
     out_dir = Path(out_dir)
     written = []
@@ -78,7 +78,7 @@ def generate(out_dir: str | Path = REPO_ROOT / "assignments", notebooks: list[Pa
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m modgap.assignments", description="Generate student notebooks.")
+    ap = argparse.ArgumentParser(prog="python -m modgap.tooling.assignments", description="Generate student notebooks.")
     ap.add_argument("--out", default=str(REPO_ROOT / "assignments"))
     args = ap.parse_args(argv)
     written = generate(args.out)

@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from modgap.metrics.normalize import l2_normalize
+
 
 def mean_pairwise_cosine(z) -> float:
     """Mean of cos(z_i, z_j) over i ≠ j; z: (N, D)."""
@@ -36,18 +38,19 @@ def cone_by_depth(inputs: torch.Tensor, depths=(1, 2, 4, 8), nonlinear: bool = T
     too: each layer shrinks the signal and adds the same bias vector to every input.
     """
     from modgap.models import MLP
+    from modgap.seed import seeded
 
     out = []
     for d in depths:
-        torch.manual_seed(seed)
-        net = MLP(inputs[0].numel(), width, d, nonlinear, bias=bias)
+        with seeded(seed):
+            net = MLP(inputs[0].numel(), width, d, nonlinear, bias=bias)
         out.append(mean_pairwise_cosine(net(inputs.float())))
     return out
 
 
 def unit_gap_direction(x, y) -> np.ndarray:
     """g = Δ/‖Δ‖ with Δ = mean(x̂) − mean(ŷ)."""
-    x, y = _unit(x), _unit(y)
+    x, y = l2_normalize(x), l2_normalize(y)
     d = x.mean(0) - y.mean(0)
     n = np.linalg.norm(d)
     if n == 0:
@@ -57,11 +60,8 @@ def unit_gap_direction(x, y) -> np.ndarray:
 
 def shift_along_gap(x, y, lam: float, g: np.ndarray | None = None):
     """x ← normalize(x̂ − ½λg), y ← normalize(ŷ + ½λg); λ > 0 closes the gap, λ < 0 widens it."""
-    x, y = _unit(x), _unit(y)
+    x, y = l2_normalize(x), l2_normalize(y)
     g = unit_gap_direction(x, y) if g is None else g
-    return _unit(x - 0.5 * lam * g), _unit(y + 0.5 * lam * g)
+    return l2_normalize(x - 0.5 * lam * g), l2_normalize(y + 0.5 * lam * g)
 
 
-def _unit(z) -> np.ndarray:
-    z = np.asarray(z, np.float64)
-    return z / np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-12)

@@ -3,10 +3,13 @@
 ``train_two_tower`` builds an image tower and a text tower (a projection of frozen MiniLM features,
 or a from-scratch text encoder), trains them with a :class:`~modgap.losses.GapClosingLoss` variant, and
 ``evaluate`` reports the gap, the mean true-pair cosine, R@1/5/10 both ways and clustering scores.
+``checkpoint_name`` names a trained model after everything it was trained with (notebooks 05 and 06).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +18,11 @@ import torch
 from modgap.losses import GapClosingLoss
 from modgap.metrics import centroid_gap, cluster_scores, recall_at_k, true_pair_cosine
 from modgap.models import ImageTower, ProjectionHead, ScratchTextEncoder
+from modgap.seed import seeded
 from modgap.training import fit
+
+#: Bump when a change to the training code makes old checkpoints describe a different model.
+TRAINING_VERSION = 1
 
 
 @dataclass
@@ -28,6 +35,16 @@ class TwoTowerConfig:
     lr: float = 1e-3
     embed_dim: int = 64
     seed: int = 0
+
+
+def checkpoint_name(cfg: TwoTowerConfig, **data) -> str:
+    """``<variant>-tau<τ>[learned]-s<seed>-e<epochs>-<digest>.pt``. The digest covers every setting of ``cfg``,
+    ``TRAINING_VERSION`` and ``data``: whatever else decides the trained model (the training set's size and
+    seed, the text encoder), so a changed setting never loads an old model."""
+    text = json.dumps({**asdict(cfg), "version": TRAINING_VERSION, **data}, sort_keys=True, default=str)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:10]
+    tau = f"{cfg.temperature:g}" + ("learned" if cfg.learnable_temperature else "")
+    return f"{cfg.variant}-tau{tau}-s{cfg.seed}-e{cfg.epochs}-{digest}.pt"
 
 
 class TwoTower(torch.nn.Module):
@@ -47,12 +64,13 @@ class TwoTower(torch.nn.Module):
 
 
 def build_two_tower(cfg: TwoTowerConfig, text_dim: int | None = None, vocab_size: int | None = None) -> TwoTower:
-    """Image tower + text tower (projection of ``text_dim`` features, or a scratch encoder over ``vocab_size``)."""
-    torch.manual_seed(cfg.seed)
-    image = ImageTower(cfg.embed_dim)
+    """Image tower + text tower (projection of ``text_dim`` features, or a scratch encoder over ``vocab_size``),
+    initialised from ``cfg.seed`` alone (torch's global generator is left as it was)."""
     if (text_dim is None) == (vocab_size is None):
         raise ValueError("give exactly one of text_dim (frozen features) or vocab_size (scratch encoder)")
-    text = ProjectionHead(text_dim, cfg.embed_dim) if text_dim else ScratchTextEncoder(vocab_size, cfg.embed_dim)
+    with seeded(cfg.seed):
+        image = ImageTower(cfg.embed_dim)
+        text = ProjectionHead(text_dim, cfg.embed_dim) if text_dim else ScratchTextEncoder(vocab_size, cfg.embed_dim)
     loss = GapClosingLoss(cfg.variant, cfg.temperature, cfg.learnable_temperature)
     return TwoTower(image, text, loss)
 

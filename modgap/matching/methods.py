@@ -1,7 +1,7 @@
-"""MarrNet and the baselines it is compared with, behind one interface.
+"""MarrNet and the baselines it is compared with: one table, ``METHODS``, and one model, ``Matcher``.
 
 Every method shares the same feature extractor E (a small ResNet), the same matching objective
-(cross-modal InfoNCE over identities, plus identity classification when the test identities are the
+(multi-positive InfoNCE over identities, plus identity classification when the test identities are the
 training identities) and the same training budget. They differ in what E sees and what else is trained:
 
 | method      | E sees                  | extra terms                                          | family the paper criticises |
@@ -12,6 +12,11 @@ training identities) and the same training budget. They differ in what E sees an
 | transfer    | T(a), b                 | ‖T(a) − b‖₁, T a UNet translator                    | explicit modality transfer  |
 | marrnet     | G(a), G(b)              | cmUNet losses (trans, rec, adv, perc)                | — (the paper's method)       |
 
+    L = L_match(E(r_a), E(r_b)) [+ L_id] + Σ extra terms,    (r_a, r_b) = what E sees
+
+Each row is a ``Method``: which modalities go through the UNet, which other modules it trains, its extra
+loss terms, its label and the relative cost of its training step. Adding a method is adding a row.
+
 MarrNet's pixel losses are rendered through two small heads (``ModalityRenderer``):
 trans = ‖h_B(G(a)) − b‖₁ + ‖h_A(G(b)) − a‖₁ and rec = ‖h_A(G(a)) − a‖₁ + ‖h_B(G(b)) − b‖₁ (see renderer.py for why).
 """
@@ -21,28 +26,24 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Callable, NamedTuple
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from modgap.losses import (adversarial_loss, matching_loss, mmd_loss, perceptual_loss, reconstruction_loss,
-                           ssim_loss, transformation_loss)
-from modgap.models.cmunet import CMUNet
-from modgap.models.discriminator import PatchDiscriminator
-from modgap.models.extractor import FeatureExtractor
-from modgap.models.renderer import ModalityRenderer
+from modgap.losses import (adversarial_loss, domain_bce, mmd_loss, multi_positive_info_nce, perceptual_loss,
+                           reconstruction_loss, ssim_loss, transformation_loss)
+from modgap.models import CMUNet, FeatureExtractor, ModalityRenderer, PatchDiscriminator
 from modgap.models.layers import grad_reverse
+from modgap.seed import seeded
 from modgap.training import fit
 
 #: Bump when a change to the training code makes old checkpoints describe a different model
 #: (2: both modalities share one BatchNorm pass; 3: augmentation draws seeded by fit, cmUNet starts as the identity;
 #: 4: pixel losses through the modality renderer, fused Adam).
 TRAINING_VERSION = 4
-METHODS = ["siamese", "mmd", "dann", "transfer", "marrnet"]
-LABELS = {"siamese": "no bridging (siamese)", "mmd": "distribution alignment (MMD)",
-          "dann": "indistinguishable features (DANN)", "transfer": "modality transfer (A→B)", "marrnet": "MarrNet (cmUNet + E)"}
 
 
 @dataclass
@@ -50,9 +51,7 @@ class MatchConfig:
     method: str = "marrnet"
     dim: int = 2  # 1: spectra, 2: images
     epochs: int = 5
-    # small batches, many steps: every model here is limited by its number of steps. On held-out data
-    # (siamese, same wall time ×1.2) 32 / 4e-3 reached 49% rank-1 on visible–thermal where 64 / 2e-3 reached
-    # 33% in 12 epochs, and 57% on Raman–IR where 128 / 2e-3 reached 28% in 3 epochs
+    # small batches, many steps: every model here is limited by its number of steps (results/held_out.md)
     batch_size: int = 32
     lr: float = 4e-3
     lr_schedule: str = "cosine"  # or "constant"; cosine made every method less seed-dependent
@@ -71,46 +70,130 @@ class MatchConfig:
     perceptual: str = "phi"  # "phi": ‖φ(G(a)) − φ(G(b))‖₁ with a trained φ; "ssim": 1 − SSIM(G(a), G(b)), no network
     w_align: float = 1.0  # MMD (mmd) or domain loss (dann)
     residual: bool = True  # G(x) = x + UNet(x), last layer zero: MarrNet starts where the siamese baseline starts
-    dann_max: float = 0.03  # final gradient-reversal strength of DANN (with lr 4e-3, 0.1 collapsed to 3% rank-1 on held-out visible–thermal)
+    dann_max: float = 0.03  # final gradient-reversal strength of DANN (0.1 collapsed at lr 4e-3: results/held_out.md)
     shift: int = 2  # training augmentation: random circular shift of each sample by up to ±shift pixels/bins
-
-    def digest(self) -> str:
-        """8 hex digits that change with any setting or with ``TRAINING_VERSION``: part of checkpoint names,
-        so that a checkpoint is never loaded into a model trained differently."""
-        text = json.dumps({**asdict(self), "version": TRAINING_VERSION}, sort_keys=True)
-        return hashlib.sha256(text.encode()).hexdigest()[:8]
 
     def __post_init__(self):
         if self.method not in METHODS:
-            raise ValueError(f"unknown method {self.method!r}; expected one of {METHODS}")
+            raise ValueError(f"unknown method {self.method!r}; expected one of {list(METHODS)}")
         if self.dim not in (1, 2):
             raise ValueError(f"dim must be 1 or 2, got {self.dim}")
         if self.perceptual not in ("phi", "ssim"):
             raise ValueError(f"perceptual must be 'phi' or 'ssim', got {self.perceptual!r}")
 
+    @property
+    def uses_phi(self) -> bool:
+        """Whether training needs the perceptual network φ."""
+        return self.method == "marrnet" and self.perceptual == "phi" and self.w_perc > 0
+
+    def digest(self, **context: str) -> str:
+        """8 hex digits that change with any setting, with ``TRAINING_VERSION`` and with ``context`` (what
+        else the model was trained with, e.g. which φ): part of checkpoint names, so that a checkpoint is
+        never loaded into a model trained differently."""
+        text = json.dumps({**asdict(self), "version": TRAINING_VERSION, **context}, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
+class Views(NamedTuple):
+    """One training batch as every loss term sees it."""
+
+    a: torch.Tensor  # (B, 1, ...) augmented samples of A
+    b: torch.Tensor  # (B, 1, ...) their partners in B
+    ra: torch.Tensor  # what E saw of a (G(a), T(a) or a)
+    rb: torch.Tensor  # what E saw of b
+    fa: torch.Tensor  # (B, D) E's features of ra
+    fb: torch.Tensor  # (B, D) E's features of rb
+
+
+@dataclass(frozen=True)
+class Method:
+    """One row of the comparison."""
+
+    label: str  # the name in tables and figures
+    family: str  # the family of bridging methods it stands for
+    through_unet: tuple[str, ...]  # modalities that pass through the UNet before E: () none, ("a",) T(a), ("a", "b") G
+    step_cost: float  # relative cost of a training step (batch 32, 2 cores: MarrNet 80 ms, transfer 45, others 20–25)
+    extra_modules: Callable[[MatchConfig], dict[str, nn.Module]]  # trained besides E (and the UNet), built in order
+    extra_loss: Callable[["Matcher", Views, float], dict[str, torch.Tensor]]  # weighted terms added to the match loss
+
+
+def _no_modules(cfg: MatchConfig) -> dict[str, nn.Module]:
+    return {}
+
+
+def _no_terms(model: "Matcher", v: Views, progress: float) -> dict[str, torch.Tensor]:
+    return {}
+
+
+def _mmd_terms(model, v, progress):
+    return {"mmd": model.cfg.w_align * mmd_loss(v.fa, v.fb)}
+
+
+def _dann_modules(cfg):
+    return {"D": nn.Sequential(nn.Linear(cfg.embed_dim, 64), nn.ReLU(), nn.Linear(64, 1))}
+
+
+def _dann_terms(model, v, progress):
+    c = model.cfg
+    lam = c.dann_max * (2.0 / (1.0 + np.exp(-10 * progress)) - 1.0)  # Ganin's schedule 0 → dann_max
+    return {"domain": c.w_align * domain_bce(model.D(grad_reverse(v.fa, lam)), model.D(grad_reverse(v.fb, lam)))}
+
+
+def _transfer_terms(model, v, progress):
+    return {"trans": model.cfg.w_trans * F.l1_loss(v.ra, v.b)}  # ‖T(a) − b‖₁
+
+
+def _marrnet_modules(cfg):
+    return {"D": PatchDiscriminator(cfg.dim, 1, width=8),
+            "H": ModalityRenderer(cfg.dim, 1)}  # h_A, h_B: trained only through the pixel losses
+
+
+def _marrnet_terms(model, v, progress):
+    c = model.cfg
+    to_a, to_b = model.H(torch.cat([v.ra, v.rb]))  # renderings of G(a), G(b) in A and in B: (2B, 1, ...) each
+    a_to_a, b_to_a = to_a.chunk(2)
+    a_to_b, b_to_b = to_b.chunk(2)
+    parts = {"trans": c.w_trans * transformation_loss(a_to_b, b_to_a, v.a, v.b),
+             "rec": c.w_rec * reconstruction_loss(a_to_a, b_to_b, v.a, v.b),
+             "adv": c.w_adv * adversarial_loss(model.D, v.ra, v.rb)}
+    if c.w_perc:
+        parts["perc"] = c.w_perc * (ssim_loss(v.ra, v.rb) if c.perceptual == "ssim" else perceptual_loss(model.phi, v.ra, v.rb))
+    return parts
+
+
+#: The methods of notebooks 02–04, in table order.
+METHODS: dict[str, Method] = {
+    "siamese": Method("no bridging (siamese)", "no bridging", (), 1, _no_modules, _no_terms),
+    "mmd": Method("distribution alignment (MMD)", "distribution alignment", (), 1, _no_modules, _mmd_terms),
+    "dann": Method("indistinguishable features (DANN)", "indistinguishable features", (), 1, _dann_modules, _dann_terms),
+    "transfer": Method("modality transfer (A→B)", "explicit modality transfer", ("a",), 2, _no_modules, _transfer_terms),
+    "marrnet": Method("MarrNet (cmUNet + E)", "the paper's method", ("a", "b"), 4, _marrnet_modules, _marrnet_terms),
+}
+
 
 class Matcher(nn.Module):
+    """E, the method's UNet (G for MarrNet, T for transfer) and its other modules; build it under
+    ``modgap.seed.seeded(cfg.seed)`` for reproducible weights (``train_matcher`` does)."""
+
     def __init__(self, cfg: MatchConfig, phi: nn.Module | None = None):
         super().__init__()
         self.cfg = cfg
-        torch.manual_seed(cfg.seed)
+        self.method = METHODS[cfg.method]
+        if cfg.uses_phi and phi is None:
+            raise ValueError("MarrNet with perceptual='phi' and w_perc > 0 needs the perceptual network phi "
+                             "(train_perceptual_net), or perceptual='ssim', or w_perc=0")
         self.E = FeatureExtractor(cfg.dim, 1, cfg.width, embed_dim=cfg.embed_dim, n_classes=cfg.n_ids)
         self.G = (CMUNet(cfg.dim, 1, cfg.unet_base, residual=cfg.residual, fold=cfg.unet_fold)
-                  if cfg.method in ("marrnet", "transfer") else None)
+                  if self.method.through_unet else None)
         self.D = self.H = None
-        if cfg.method == "marrnet":
-            self.D = PatchDiscriminator(cfg.dim, 1, width=8)
-            self.H = ModalityRenderer(cfg.dim, 1)  # h_A, h_B: trained only through the pixel losses
-        elif cfg.method == "dann":
-            self.D = nn.Sequential(nn.Linear(cfg.embed_dim, 64), nn.ReLU(), nn.Linear(64, 1))
+        for name, module in self.method.extra_modules(cfg).items():
+            setattr(self, name, module)
         # φ, the frozen perceptual network, is deliberately not a submodule: never saved or trained here
         object.__setattr__(self, "phi", phi.eval().requires_grad_(False) if phi is not None else None)
 
     def represent(self, x: torch.Tensor, modality: str) -> torch.Tensor:
         """The sample-space input of E: G(x) for MarrNet, T(a) for transfer, x otherwise."""
-        if self.cfg.method == "marrnet" or (self.cfg.method == "transfer" and modality == "a"):
-            return self.G(x)
-        return x
+        return self.G(x) if modality in self.method.through_unet else x
 
     def embed(self, x: torch.Tensor, modality: str) -> torch.Tensor:
         return self.E(self.represent(x, modality))
@@ -145,34 +228,15 @@ class Matcher(nn.Module):
         # both modalities go through G and E in ONE batch: BatchNorm then normalises them with shared
         # statistics, as it does at test time. Separate calls would give each modality its own batch
         # statistics in training only: a free per-modality alignment that the test never sees.
-        if c.method == "marrnet":
+        if self.method.through_unet == ("a", "b"):
             ra, rb = self.G(torch.cat([a, b])).chunk(2)  # (2B, 1, ...) -> 2 × (B, 1, ...)
         else:
             ra, rb = self.represent(a, "a"), self.represent(b, "b")
         fa, fb = self.E(torch.cat([ra, rb])).chunk(2)  # (B, D) each
-        parts = {"match": matching_loss(fa, fb, ids, c.temperature)}
+        parts = {"match": multi_positive_info_nce(fa, fb, ids, c.temperature)}
         if c.n_ids:
             parts["id"] = 0.5 * (F.cross_entropy(self.E.classifier(fa), ids) + F.cross_entropy(self.E.classifier(fb), ids))
-        if c.method == "mmd":
-            parts["mmd"] = c.w_align * mmd_loss(fa, fb)
-        elif c.method == "dann":
-            lam = c.dann_max * (2.0 / (1.0 + np.exp(-10 * progress)) - 1.0)  # Ganin's schedule 0 → dann_max
-            la, lb = self.D(grad_reverse(fa, lam)), self.D(grad_reverse(fb, lam))
-            parts["domain"] = c.w_align * (F.binary_cross_entropy_with_logits(la, torch.zeros_like(la))
-                                           + F.binary_cross_entropy_with_logits(lb, torch.ones_like(lb)))
-        elif c.method == "transfer":
-            parts["trans"] = c.w_trans * F.l1_loss(ra, b)
-        elif c.method == "marrnet":
-            to_a, to_b = self.H(torch.cat([ra, rb]))  # renderings of G(a), G(b) in A and in B: (2B, 1, ...) each
-            a_to_a, b_to_a = to_a.chunk(2)
-            a_to_b, b_to_b = to_b.chunk(2)
-            parts["trans"] = c.w_trans * transformation_loss(a_to_b, b_to_a, a, b)
-            parts["rec"] = c.w_rec * reconstruction_loss(a_to_a, b_to_b, a, b)
-            parts["adv"] = c.w_adv * adversarial_loss(self.D, ra, rb)
-            if c.perceptual == "ssim" and c.w_perc:
-                parts["perc"] = c.w_perc * ssim_loss(ra, rb)
-            elif self.phi is not None and c.w_perc:
-                parts["perc"] = c.w_perc * perceptual_loss(self.phi, ra, rb)
+        parts.update(self.method.extra_loss(self, Views(a, b, ra, rb, fa, fb), progress))
         return sum(parts.values()), parts
 
 
@@ -186,7 +250,9 @@ def train_matcher(cfg: MatchConfig, a: torch.Tensor, b: torch.Tensor, ids: torch
     if cfg.n_ids and int(ids.max()) >= cfg.n_ids:
         raise ValueError(f"identity {int(ids.max())} is out of range for n_ids={cfg.n_ids}")
     device = torch.device(device or "cpu")
-    model = Matcher(cfg, phi.to(device) if phi is not None else None).to(device)
+    with seeded(cfg.seed):
+        model = Matcher(cfg, phi.to(device) if phi is not None else None)
+    model = model.to(device)
     a, b, ids = a.to(device), b.to(device), ids.to(device)
 
     def step(idx, progress):
@@ -203,8 +269,9 @@ def train_perceptual_net(x: torch.Tensor, labels: torch.Tensor, dim: int, n_clas
                          seed: int = 0, device=None, checkpoint: str | Path | None = None) -> FeatureExtractor:
     """φ for the perceptual loss: a FeatureExtractor trained to classify ``labels`` from raw samples of both modalities."""
     device = torch.device(device or "cpu")
-    torch.manual_seed(seed)
-    phi = FeatureExtractor(dim, 1, 8, stages=2, embed_dim=32, n_classes=n_classes).to(device)
+    with seeded(seed):
+        phi = FeatureExtractor(dim, 1, 8, stages=2, embed_dim=32, n_classes=n_classes)
+    phi = phi.to(device)
     x, labels = x.to(device), labels.to(device)
 
     def step(idx, progress):
@@ -215,4 +282,3 @@ def train_perceptual_net(x: torch.Tensor, labels: torch.Tensor, dim: int, n_clas
     fit({"phi": phi}, step, len(x), epochs, 128, 2e-3, seed=seed, checkpoint=checkpoint, device=device,
         progress_bar=False, desc="phi")
     return phi.eval().requires_grad_(False)
-

@@ -1,5 +1,5 @@
 """An ipywidgets explorer for occlusion: pick a method and a probe, move and resize the occluder, and see
-the match result and where the method looks. A front end to :mod:`modgap.occlusion`; the same figure is
+the match result and where the method looks. A front end to :mod:`modgap.matching.occlusion`; the same figure is
 available without widgets (:func:`explorer_figure`) for papermill runs and HTML reports.
 """
 from __future__ import annotations
@@ -7,25 +7,19 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from modgap.metrics.matching import similarity
-from modgap.occlusion import sensitivity_map
+from modgap.matching.occlusion import occlude_images, occlude_spectra, sensitivity_map
+from modgap.metrics.identification import similarity
 
 
 def _occlude_at(x: torch.Tensor, size: float, position: float):
-    """Hide a band (spectra) or square (images) of relative ``size`` at relative ``position`` ∈ [0, 1]."""
-    x = x.clone()
-    mask = torch.zeros_like(x, dtype=torch.bool)
+    """Hide a band (spectra) or square (images) of relative ``size`` at relative ``position`` ∈ [0, 1],
+    with the operators of ``modgap.matching.occlusion``."""
     if x.dim() == 3:
         L = x.shape[2]
-        k = round(size * L)
-        s = round(position * (L - k))
-        mask[..., s:s + k] = True
-    else:
-        H, W = x.shape[2:]
-        k = min(round(np.sqrt(size * H * W)), H, W)
-        r, c = round(position * (H - k)), round(position * (W - k))
-        mask[..., r:r + k, c:c + k] = True
-    return x.masked_fill(mask, 0.0), mask
+        return occlude_spectra(x, size, "band", start=round(position * (L - round(size * L))))
+    H, W = x.shape[2:]
+    k = min(round(np.sqrt(size * H * W)), H, W)  # the square's side, as occlude_images computes it
+    return occlude_images(x, size, "square", position=(round(position * (H - k)), round(position * (W - k))))
 
 
 def explorer_figure(task, model, gallery_feats: np.ndarray, probe_index: int = 0, size: float = 0.2,

@@ -1,0 +1,7 @@
+"""The contrastive track (Liang et al., NeurIPS 2022; Grassucci et al., ICLR 2026): notebooks 05 and 06.
+
+- ``two_tower``: the CLIP-style image–caption model, its training, evaluation and checkpoint names;
+- ``anatomy``: where the gap comes from — the cone effect at initialisation and the embedding shift.
+
+Import from the submodules (``from modgap.contrastive.two_tower import train_two_tower``).
+"""

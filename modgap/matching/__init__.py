@@ -1,0 +1,11 @@
+"""The matching track (Niu et al., IEEE TIP): cmUNet + MarrNet against the baselines, notebooks 02–04.
+
+- ``tasks``: the four cross-modality matching tasks (Raman–IR, photo–sketch, visible–thermal, visible–NIR);
+- ``methods``: the method table ``METHODS``, ``MatchConfig``, the ``Matcher`` model and its training;
+- ``experiment``: the notebooks' settings, the list of models, train-or-load and parallel training;
+- ``occlusion``: occlusion operators, robustness summary, sensitivity maps and their reference regions;
+- ``explorer``: the ipywidgets occlusion explorer and its static figure.
+
+Import from the submodules (``from modgap.matching.methods import METHODS``); nothing is imported here,
+so ``import modgap.matching.tasks`` does not load torch's models.
+"""

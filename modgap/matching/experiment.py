@@ -1,0 +1,176 @@
+"""The matching experiment of notebooks 02 (cmUNet), 03 (accuracy) and 04 (occlusion): their settings,
+the list of models to train, train-or-load, and training many models side by side.
+
+The three notebooks keep models in one folder under names that say what they were trained with — the
+data (task, data seed, number of training pairs), the method, the model seed, the epochs and a digest of
+every other setting, including which perceptual network φ — so a later notebook reuses what an earlier one
+trained, and trains it itself when run alone or with other settings.
+
+``train_all`` trains a list of such models in parallel processes on a CPU: these models are too small to
+keep two threads busy, so two 1-thread trainings side by side finish sooner than one 2-thread training after
+another (on 2 cores, the ten visible–thermal models of notebook 03: 54 s instead of 68 s;
+``benchmarks/parallel_training.py``).
+"""
+from __future__ import annotations
+
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from modgap.matching.methods import METHODS, MatchConfig, train_matcher, train_perceptual_net
+from modgap.matching.tasks import MATCHING_TASKS, MatchingTask
+from modgap.tooling.params import at_least, one_of, subset_of
+
+#: The parameters that notebooks 02, 03 and 04 share, with their rules (``modgap.check_parameters``).
+PARAMETERS = dict(seed=int, device=str, smoke=(bool, type(None)), tasks=subset_of(MATCHING_TASKS), epochs=at_least(1),
+                  spectra_epochs=at_least(1), n_train_images=at_least(1), n_train_measurements=at_least(1),
+                  models_dir=str, workers=at_least(0), perceptual=one_of("phi", "ssim"), output_dir=str)
+
+
+@dataclass(frozen=True)
+class MatchingSettings:
+    """What a matching notebook trains and evaluates, derived from its parameters by ``settings``."""
+
+    tasks: list[str]
+    data_seed: int
+    sizes: dict  # keyword arguments of ``load_task``
+    epochs: dict  # task -> epochs
+    seeds: list[int]  # model seeds
+    phi_epochs: int
+    models_dir: Path
+    perceptual: str
+
+    def task_args(self) -> dict:
+        """Keyword arguments of ``load_task`` (besides the task's name)."""
+        return {"seed": self.data_seed, **self.sizes}
+
+
+def settings(P, smoke: bool) -> MatchingSettings:
+    """The settings of notebooks 02–04 from their parameters ``P`` (``tasks``, ``seed``, ``epochs``,
+    ``spectra_epochs``, ``n_train_images``, ``n_train_measurements``, ``models_dir``, ``perceptual`` and,
+    in 03 and 04, ``n_seeds``). Smoke mode: tiny data, one epoch, one seed, and its own models folder."""
+    from modgap.paths import output_dir
+
+    if smoke:
+        sizes = dict(n_train_measurements=2, n_test_measurements=1, n_train_images=64, n_test_images=64)
+    else:
+        sizes = dict(n_train_measurements=P.n_train_measurements, n_test_measurements=4,
+                     n_train_images=P.n_train_images, n_test_images=400)
+    epochs = {t: 1 if smoke else (P.spectra_epochs if t == "Raman-IR" else P.epochs) for t in P.tasks}
+    n_seeds = 1 if smoke else getattr(P, "n_seeds", 1)
+    return MatchingSettings(tasks=list(P.tasks), data_seed=P.seed, sizes=sizes, epochs=epochs,
+                            seeds=list(range(P.seed, P.seed + n_seeds)), phi_epochs=1 if smoke else 2,
+                            models_dir=output_dir(P.models_dir, smoke=smoke), perceptual=P.perceptual)
+
+
+@dataclass(frozen=True)
+class PerceptualNet:
+    """φ and the name that says what it was trained on (part of the names of the models trained with it)."""
+
+    name: str
+    net: nn.Module
+
+
+def perceptual_net(T: MatchingTask, ckpt_dir: Path, seed: int, epochs: int, device=None) -> PerceptualNet:
+    """φ for task ``T``: trained on raw samples of both modalities, or loaded from ``ckpt_dir``."""
+    name = f"phi-{T.key}-s{seed}-e{epochs}"
+    net = train_perceptual_net(torch.cat([T.a, T.b]), torch.cat([T.phi_labels, T.phi_labels]), T.dim,
+                               int(T.phi_labels.max()) + 1, epochs=epochs, seed=seed, device=device,
+                               checkpoint=Path(ckpt_dir) / f"{name}.pt")
+    return PerceptualNet(name, net)
+
+
+def checkpoint_path(T: MatchingTask, cfg: MatchConfig, ckpt_dir: Path, phi: PerceptualNet | None = None) -> Path:
+    """``<task>-d<data seed>-<pairs>-<method>-s<seed>-e<epochs>-<digest>.pt``; the digest covers every
+    other setting of ``cfg``, the training code's version and φ's name when the method uses φ."""
+    context = {"phi": phi.name} if cfg.uses_phi and phi is not None else {}
+    return Path(ckpt_dir) / f"{T.key}-{cfg.method}-s{cfg.seed}-e{cfg.epochs}-{cfg.digest(**context)}.pt"
+
+
+def train_or_load(T: MatchingTask, method: str, seed: int, epochs: int, ckpt_dir: Path, phi: PerceptualNet | None = None,
+                  device=None, progress_bar: bool = False, **config):
+    """Return ``(model, FitResult)``; ``FitResult.epochs_run == 0`` means it was loaded from its checkpoint.
+    ``config``: other ``MatchConfig`` settings (e.g. ``perceptual="ssim"``); they are part of the checkpoint's name."""
+    cfg = MatchConfig(method=method, dim=T.dim, epochs=epochs, n_ids=T.n_ids, seed=seed, **config)
+    return train_matcher(cfg, T.a, T.b, T.ids, phi=phi.net if cfg.uses_phi and phi is not None else None,
+                         device=device, progress_bar=progress_bar, checkpoint=checkpoint_path(T, cfg, ckpt_dir, phi))
+
+
+def matching_jobs(tasks: dict[str, MatchingTask], methods, S: MatchingSettings,
+                  phi: dict[str, PerceptualNet] | None = None) -> dict[tuple[str, str, int], dict]:
+    """The ``train_or_load`` arguments of every (task, method, seed), keyed by that triple, in the order of a
+    results table: task, then method, then seed. φ and ``perceptual`` go to MarrNet only, so the baselines'
+    checkpoints do not change with them."""
+    phi = phi or {}
+    return {(name, method, s): dict(T=T, method=method, seed=s, epochs=S.epochs[name], ckpt_dir=S.models_dir,
+                                    **(dict(phi=phi.get(name), perceptual=S.perceptual) if method == "marrnet" else {}))
+            for name, T in tasks.items() for method in methods for s in S.seeds}
+
+
+def cpu_workers(device=None, n_jobs: int | None = None) -> int:
+    """How many training processes ``train_all`` runs at once: one per core that torch may use on a CPU
+    (these models are too small to keep two threads busy: on 2 cores, two 1-thread MarrNet trainings side by
+    side take 65 ms per step each, one 2-thread training 80 ms), one on a GPU."""
+    device = torch.device(device or "cpu")
+    if device.type != "cpu":
+        return 1
+    return max(1, min(torch.get_num_threads(), n_jobs or 1 << 30))
+
+
+def _init_worker(threads: int) -> None:
+    torch.set_num_threads(threads)
+
+
+def _timed_train(job: dict) -> tuple[float, int]:
+    t0 = time.perf_counter()
+    _, res = train_or_load(**job)
+    return time.perf_counter() - t0, res.epochs_run
+
+
+def train_all(jobs: list[dict], workers: int = 0, device=None, progress_bar: bool = True) -> list[tuple[float, int]]:
+    """Train every job (keyword arguments of ``train_or_load`` other than ``device``) into its checkpoint,
+    ``workers`` at a time, the costliest methods (``Method.step_cost``) first.
+
+    ``workers = 0`` picks ``cpu_workers``; ``1`` trains here, one after the other. With more, each job runs in
+    a fresh process with ``torch threads // workers`` threads. A job whose checkpoint is complete loads in a
+    moment and an interrupted one resumes from its last epoch. Returns ``(seconds, epochs trained)`` per job,
+    in order; load the models afterwards with ``train_or_load`` (same arguments)."""
+    from tqdm.auto import tqdm
+
+    if workers < 0:
+        raise ValueError(f"workers must be >= 0 (0: one per core), got {workers}")
+    jobs = [{**job, "device": device} for job in jobs]
+    if not jobs:
+        return []
+    if torch.device(device or "cpu").type != "cpu":
+        workers = 1  # one accelerator: processes would only queue on it
+    workers = min(workers or cpu_workers(device, len(jobs)), len(jobs))
+    start = sorted(range(len(jobs)), key=lambda i: -METHODS[jobs[i]["method"]].step_cost)  # stable: else as given
+    bar = tqdm(total=len(jobs), desc=f"training ({workers} at a time)", unit="model", disable=not progress_bar)
+    out = [None] * len(jobs)
+    try:
+        if workers == 1:
+            for i in start:
+                out[i] = _timed_train(jobs[i])
+                bar.update()
+            return out
+        threads = max(1, torch.get_num_threads() // workers)
+        pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_init_worker,
+                                   initargs=(threads,))
+        try:
+            futures = {pool.submit(_timed_train, jobs[i]): i for i in start}
+            for f in as_completed(futures):
+                out[futures[f]] = f.result()  # a job's error is raised here, with its traceback
+                bar.update()
+        except BaseException:  # an error or an interrupt: start nothing more (finished epochs are checkpointed)
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
+        return out
+    finally:
+        bar.close()

@@ -1,0 +1,184 @@
+"""Checking a notebook's papermill parameters, and starting its run.
+
+Each notebook's ``parameters`` cell holds literals only. The cell after it calls
+:func:`check_parameters` with the expected type — or a :class:`Rule` — of every parameter, then
+:func:`start_run`. Papermill injects whatever ``-p name value`` it is given as plain assignments, so a
+misspelt name would otherwise be silently ignored; here it becomes an error that names it and lists the
+valid names, and a value out of range is an error that names the parameter and the rule::
+
+    P = modgap.check_parameters(globals(), seed=int, epochs=at_least(1), perceptual=one_of("phi", "ssim"), ...)
+    SMOKE, OUT, DEVICE = modgap.start_run(P)
+"""
+from __future__ import annotations
+
+import os
+import types
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+# Names IPython puts into a kernel's namespace by itself.
+_IPYTHON_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open"}
+
+
+_CHECKED = "_modgap_parameters_checked"
+
+
+class ParameterError(ValueError):
+    """A notebook parameter is unknown, has the wrong type, or an invalid value."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A parameter's type plus a condition on its value; ``text`` completes "parameter 'x' ..."."""
+
+    type: type | tuple
+    ok: Callable[[Any], bool]
+    text: str
+
+
+def at_least(low: float, type_: type = int) -> Rule:
+    return Rule(type_, lambda v: v >= low, f"must be >= {low}")
+
+
+def between(low: float, high: float, type_: type = int) -> Rule:
+    return Rule(type_, lambda v: low <= v <= high, f"must be in [{low}, {high}]")
+
+
+def positive(type_: type = float) -> Rule:
+    return Rule(type_, lambda v: v > 0, "must be > 0")
+
+
+def one_of(*choices) -> Rule:
+    return Rule(type(choices[0]), lambda v: v in choices, f"must be one of {list(choices)}")
+
+
+def subset_of(choices) -> Rule:
+    choices = list(choices)
+    return Rule(list, lambda v: bool(v) and set(v) <= set(choices), f"must be a non-empty subset of {choices}")
+
+
+def numbers(ok: Callable[[float], bool], text: str) -> Rule:
+    """A non-empty list of numbers, each passing ``ok`` (``text`` says how, e.g. "in [0, 1)")."""
+    return Rule(list, lambda v: bool(v) and all(_is_number(x) and ok(x) for x in v),
+                f"must be a non-empty list of numbers {text}")
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _type_name(t) -> str:
+    if isinstance(t, tuple):
+        return " or ".join(_type_name(x) for x in t)
+    return "None" if t is type(None) else t.__name__
+
+
+def _fits(value: Any, expected) -> bool:
+    options = expected if isinstance(expected, tuple) else (expected,)
+    for t in options:
+        if t is type(None) and value is None:
+            return True
+        if t is float and isinstance(value, int) and not isinstance(value, bool):
+            return True  # papermill passes 1 for 1.0
+        if t is int and isinstance(value, bool):
+            continue  # True is an int in Python, never a sensible count
+        if t is not type(None) and isinstance(value, t):
+            return True
+    return False
+
+
+def _float_text(value: Any, expected) -> Any:
+    """YAML 1.1 (papermill's ``-p``) reads ``1e-2`` as a string: take it as the float it spells."""
+    options = expected if isinstance(expected, tuple) else (expected,)
+    if float in options and str not in options and isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
+def check_parameters(namespace: Mapping[str, Any], **spec) -> types.SimpleNamespace:
+    """Validate a notebook's parameters and return them as a namespace.
+
+    ``spec`` maps each parameter name to its type, a tuple of types (``(int, type(None))``) or a
+    :class:`Rule` (a type and a condition on the value, e.g. ``at_least(1)``).
+    Every user-level name in ``namespace`` (usually ``globals()``) that is not a module, function
+    or IPython helper must be in ``spec``; every name in ``spec`` must be present with a fitting type.
+
+    >>> check_parameters({"seed": 0, "epochs": 2}, seed=int, epochs=int).epochs
+    2
+    """
+    problems = []
+    # Papermill injects parameters once, before the first run. When the check cell is run again in
+    # an interactive session, the names defined since are the user's own, not unknown parameters.
+    first_call = not namespace.get(_CHECKED, False)
+    user = {
+        k: v
+        for k, v in namespace.items()
+        if not k.startswith("_")
+        and k not in _IPYTHON_NAMES
+        and not isinstance(v, (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type))
+    }
+    unknown = sorted(set(user) - set(spec)) if first_call else []
+    if unknown:
+        problems.append(
+            f"unknown parameter(s) {', '.join(map(repr, unknown))}; "
+            f"this notebook takes: {', '.join(sorted(spec))}"
+        )
+    values = {}
+    for name, expected in spec.items():
+        rule = expected if isinstance(expected, Rule) else None
+        expected = rule.type if rule else expected
+        if name not in namespace:
+            problems.append(f"parameter {name!r} is missing from the parameters cell")
+            continue
+        v = _float_text(namespace[name], expected)
+        if not _fits(v, expected):
+            problems.append(f"parameter {name!r} must be {_type_name(expected)}, got {type(v).__name__} ({v!r})")
+            continue
+        if expected is float and isinstance(v, int):  # 1 → 1.0 where a float is expected
+            v = float(v)
+        if rule and not rule.ok(v):
+            problems.append(f"parameter {name!r} {rule.text}, got {v!r}")
+        values[name] = v
+    if problems:
+        raise ParameterError("; ".join(problems))
+    if isinstance(namespace, dict):
+        namespace[_CHECKED] = True
+    return types.SimpleNamespace(**values)
+
+
+def require(condition: bool, message: str) -> None:
+    """Raise :class:`ParameterError` with ``message`` unless ``condition`` holds."""
+    if not condition:
+        raise ParameterError(message)
+
+
+def smoke_default(smoke: bool | None) -> bool:
+    """Resolve the ``smoke`` parameter: ``None`` means "ask the environment" (``MODGAP_SMOKE=1``).
+
+    Smoke mode makes a notebook tiny and fast so that the test suite (nbval) can run all of them.
+    """
+    if smoke is None:
+        env = os.environ.get("MODGAP_SMOKE", "0").strip().lower()
+        if env not in {"0", "1", "true", "false", ""}:
+            raise ParameterError(f"MODGAP_SMOKE must be 0 or 1, got {env!r}")
+        return env in {"1", "true"}
+    return bool(smoke)
+
+
+def start_run(P) -> tuple[bool, "os.PathLike", Any]:
+    """The first lines every notebook runs after its parameters are checked: resolve smoke mode, create the
+    output folder (``-smoke`` appended in smoke mode), pick the device and seed everything from ``P.seed``.
+    Returns ``(smoke, output folder, torch device)`` and prints them on one line."""
+    from modgap.device import describe_device, get_device
+    from modgap.paths import output_dir
+    from modgap.seed import seed_everything
+
+    smoke = smoke_default(P.smoke)
+    out = output_dir(P.output_dir, smoke=smoke)
+    device = get_device(getattr(P, "device", "cpu"))
+    seed_everything(P.seed)
+    print(f"smoke={smoke}  device={describe_device(device)}  output={out.name}")
+    return smoke, out, device
