@@ -45,3 +45,38 @@ def test_require_and_smoke_default(monkeypatch):
     monkeypatch.setenv("MODGAP_SMOKE", "yes please")
     with pytest.raises(ParameterError, match="MODGAP_SMOKE"):
         smoke_default(None)
+
+
+def test_rules_name_the_parameter_and_the_rule():
+    from modgap.tooling.params import at_least, between, numbers, one_of, positive, subset_of
+
+    spec = dict(epochs=at_least(1), n=between(100, 200), tau=positive(), kind=one_of("a", "b"),
+                tasks=subset_of(["x", "y"]), fractions=numbers(lambda f: 0 <= f < 1, "in [0, 1)"))
+    good = {"epochs": 3, "n": 150, "tau": 0.5, "kind": "a", "tasks": ["y"], "fractions": [0, 0.5]}
+    assert check_parameters(dict(good), **spec).tau == 0.5
+    for name, bad, text in [("epochs", -3, "must be >= 1, got -3"), ("n", 99, r"must be in \[100, 200\]"),
+                            ("tau", 0.0, "must be > 0"), ("kind", "c", r"must be one of \['a', 'b'\]"),
+                            ("tasks", [], "must be a non-empty subset"), ("tasks", ["z"], "must be a non-empty subset"),
+                            ("fractions", [0, 1.5], r"must be a non-empty list of numbers in \[0, 1\)"), ("fractions", ["a"], "must be a non-empty list")]:
+        with pytest.raises(ParameterError, match=f"'{name}' {text}"):
+            check_parameters({**good, name: bad}, **spec)
+    with pytest.raises(ParameterError, match="'epochs' must be int, got str"):
+        check_parameters({**good, "epochs": "3"}, **spec)  # the type is checked before the rule
+
+
+def test_float_parameters_written_as_yaml_exponents_are_floats():
+    # papermill's `-p temperature 1e-2` arrives as the string '1e-2' (YAML 1.1)
+    assert check_parameters({"temperature": "1e-2"}, temperature=float).temperature == 0.01
+    with pytest.raises(ParameterError, match="'temperature' must be float, got str"):
+        check_parameters({"temperature": "cold"}, temperature=float)
+    assert check_parameters({"name": "1e-2"}, name=str).name == "1e-2"  # strings stay strings
+
+
+def test_start_run_resolves_smoke_output_and_device(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from modgap.tooling.params import start_run
+
+    monkeypatch.setenv("MODGAP_SMOKE", "1")
+    smoke, out, device = start_run(SimpleNamespace(smoke=None, output_dir=str(tmp_path / "nb"), device="cpu", seed=1))
+    assert smoke is True and out == tmp_path / "nb-smoke" and out.is_dir() and device.type == "cpu"
