@@ -11,18 +11,23 @@ import numpy as np
 from modgap.metrics.normalize import l2_normalize
 
 
+def cluster_assignments(x, y, k: int, seed: int = 0, n_init: int = 10) -> np.ndarray:
+    """(2N,) KMeans cluster of every row of ``vstack(x̂, ŷ)``: the first N are x's rows, the next N y's."""
+    from sklearn.cluster import KMeans
+
+    z = l2_normalize(np.concatenate([np.asarray(x, np.float64), np.asarray(y, np.float64)]))
+    return KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit_predict(z)
+
+
 def cluster_scores(x, y, labels, seed: int = 0, n_init: int = 10) -> dict:
     """``{"v_measure", "ari", "nmi"}`` of KMeans on ``vstack(x̂, ŷ)`` against ``labels`` (N,) for both."""
-    from sklearn.cluster import KMeans
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score, v_measure_score
 
     x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
     labels = np.asarray(labels)
     if not (len(x) == len(y) == len(labels)):
         raise ValueError(f"x, y and labels must have the same length, got {len(x)}, {len(y)}, {len(labels)}")
-    z = l2_normalize(np.concatenate([x, y]))
     truth = np.concatenate([labels, labels])
-    k = len(np.unique(labels))
-    pred = KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit_predict(z)
+    pred = cluster_assignments(x, y, len(np.unique(labels)), seed, n_init)
     return {"v_measure": float(v_measure_score(truth, pred)), "ari": float(adjusted_rand_score(truth, pred)),
             "nmi": float(normalized_mutual_info_score(truth, pred))}
