@@ -44,3 +44,13 @@ def test_cluster_scores_are_perfect_for_separated_classes_and_zero_when_kmeans_s
     ys = np.eye(8)[two] * 0.5 + 0.05 * rng.normal(size=(80, 8)) - offset + 40 * np.eye(8)[6]
     gapped = cluster_scores(xs, ys, two, seed=0)
     assert gapped["v_measure"] == pytest.approx(0.0, abs=1e-9) and gapped["ari"] == pytest.approx(0.0, abs=1e-2)
+
+
+def test_true_match_ranks_agree_with_recall_at_k(rng):
+    from modgap.metrics.retrieval import true_match_ranks
+
+    x, y = rng.normal(size=(50, 6)), rng.normal(size=(50, 6))
+    ranks, r = true_match_ranks(x, y), recall_at_k(x, y)
+    for k in (1, 5, 10):
+        assert (ranks["x→y"] <= k).mean() == r[f"R@{k} x→y"] and (ranks["y→x"] <= k).mean() == r[f"R@{k} y→x"]
+    assert (true_match_ranks(x, x)["x→y"] == 1).all()

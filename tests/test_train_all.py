@@ -57,14 +57,28 @@ def test_settings_follow_the_parameters_and_smoke_mode(tmp_path):
     from modgap.matching.experiment import settings
 
     P = SimpleNamespace(tasks=["Raman-IR", "visible-nir"], seed=3, epochs=7, spectra_epochs=2, n_train_images=100,
-                        n_train_measurements=5, models_dir=str(tmp_path / "m"), perceptual="phi", n_seeds=2)
+                        n_test_images=50, n_train_measurements=5, models_dir=str(tmp_path / "m"), perceptual="phi",
+                        n_seeds=2, fashion_root="")
     S = settings(P, smoke=False)
     assert S.epochs == {"Raman-IR": 2, "visible-nir": 7} and S.seeds == [3, 4] and S.data_seed == 3
     assert S.task_args() == dict(seed=3, n_train_measurements=5, n_test_measurements=4, n_train_images=100,
-                                 n_test_images=400)
+                                 n_test_images=50, fashion_root=None)
     assert S.models_dir == tmp_path / "m" and S.models_dir.is_dir()
     small = settings(P, smoke=True)
     assert small.epochs == {"Raman-IR": 1, "visible-nir": 1} and small.seeds == [3]
     assert small.models_dir == tmp_path / "m-smoke"  # smoke models never mix with full-run models
     del P.n_seeds  # notebook 02 has no n_seeds: one model seed
     assert settings(P, smoke=False).seeds == [3]
+
+
+def test_a_task_from_another_image_set_has_its_own_checkpoint_key(tmp_path):
+    from modgap.data.fashion_mnist import load_fashion_mnist, write_idx
+
+    images, labels = load_fashion_mnist()
+    write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", images[:500])
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", labels[:500].astype(np.uint8))
+    other = load_task("visible-nir", n_train_images=20, n_test_images=10, fashion_root=str(tmp_path))
+    shipped = load_task("visible-nir", n_train_images=20, n_test_images=10)
+    assert other.key == "visible-nir-d0-20-fm500" and shipped.key == "visible-nir-d0-20"
+    with pytest.raises(ValueError, match="n_train_images must be a positive integer"):
+        load_task("visible-nir", n_train_images=-3)

@@ -28,10 +28,14 @@ def info_nce(x: torch.Tensor, y: torch.Tensor, temperature: float | torch.Tensor
     return 0.5 * (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target))
 
 
+#: CLIP's initial temperature (Radford et al. 2021), where a learned τ starts.
+CLIP_INITIAL_TEMPERATURE = 0.07
+
+
 class LearnableTemperature(nn.Module):
     """CLIP's temperature: stores s = log(1/τ); ``forward()`` returns τ = 1/exp(s) with exp(s) ≤ max_scale."""
 
-    def __init__(self, init: float = 0.07, max_scale: float = 100.0):
+    def __init__(self, init: float = CLIP_INITIAL_TEMPERATURE, max_scale: float = 100.0):
         super().__init__()
         self.log_scale = nn.Parameter(torch.tensor(math.log(1.0 / init)))
         self.max_scale = max_scale

@@ -28,8 +28,8 @@ from modgap.tooling.params import at_least, one_of, subset_of
 
 #: The parameters that notebooks 02, 03 and 04 share, with their rules (``modgap.check_parameters``).
 PARAMETERS = dict(seed=int, device=str, smoke=(bool, type(None)), tasks=subset_of(MATCHING_TASKS), epochs=at_least(1),
-                  spectra_epochs=at_least(1), n_train_images=at_least(1), n_train_measurements=at_least(1),
-                  models_dir=str, workers=at_least(0), perceptual=one_of("phi", "ssim"), output_dir=str)
+                  spectra_epochs=at_least(1), n_train_images=at_least(1), n_test_images=at_least(1),
+                  n_train_measurements=at_least(1), fashion_root=str, models_dir=str, workers=at_least(0), perceptual=one_of("phi", "ssim"), output_dir=str)
 
 
 @dataclass(frozen=True)
@@ -44,28 +44,28 @@ class MatchingSettings:
     phi_epochs: int
     models_dir: Path
     perceptual: str
+    fashion_root: str = ""  # "" = the subset shipped in data/
 
     def task_args(self) -> dict:
         """Keyword arguments of ``load_task`` (besides the task's name)."""
-        return {"seed": self.data_seed, **self.sizes}
+        return {"seed": self.data_seed, **self.sizes, "fashion_root": self.fashion_root or None}
 
 
 def settings(P, smoke: bool) -> MatchingSettings:
-    """The settings of notebooks 02–04 from their parameters ``P`` (``tasks``, ``seed``, ``epochs``,
-    ``spectra_epochs``, ``n_train_images``, ``n_train_measurements``, ``models_dir``, ``perceptual`` and,
-    in 03 and 04, ``n_seeds``). Smoke mode: tiny data, one epoch, one seed, and its own models folder."""
+    """The settings of notebooks 02–04 from their parameters ``P`` (``PARAMETERS`` and, in 03 and 04, ``n_seeds``). Smoke mode: tiny data, one epoch, one seed, and its own models folder."""
     from modgap.paths import output_dir
 
     if smoke:
         sizes = dict(n_train_measurements=2, n_test_measurements=1, n_train_images=64, n_test_images=64)
     else:
         sizes = dict(n_train_measurements=P.n_train_measurements, n_test_measurements=4,
-                     n_train_images=P.n_train_images, n_test_images=400)
+                     n_train_images=P.n_train_images, n_test_images=P.n_test_images)
     epochs = {t: 1 if smoke else (P.spectra_epochs if t == "Raman-IR" else P.epochs) for t in P.tasks}
     n_seeds = 1 if smoke else getattr(P, "n_seeds", 1)
     return MatchingSettings(tasks=list(P.tasks), data_seed=P.seed, sizes=sizes, epochs=epochs,
                             seeds=list(range(P.seed, P.seed + n_seeds)), phi_epochs=1 if smoke else 2,
-                            models_dir=output_dir(P.models_dir, smoke=smoke), perceptual=P.perceptual)
+                            models_dir=output_dir(P.models_dir, smoke=smoke), perceptual=P.perceptual,
+                            fashion_root=getattr(P, "fashion_root", ""))
 
 
 @dataclass(frozen=True)

@@ -36,15 +36,18 @@ class MatchingTask:
     probe_ids: np.ndarray
     gallery_ids: np.ndarray
     data_seed: int = 0  # the seed that drew these samples (renderings, noise, which images)
+    source: str = ""  # where the images came from when not the shipped subset, e.g. "fm10000" (a 10,000-image set)
 
     @property
     def key(self) -> str:
-        """Names the training data in checkpoint names: task, data seed and number of training pairs."""
-        return f"{self.name}-d{self.data_seed}-{len(self.a)}"
+        """Names the training data in checkpoint names: task, data seed, number of training pairs, source."""
+        return f"{self.name}-d{self.data_seed}-{len(self.a)}" + (f"-{self.source}" if self.source else "")
 
 
 def load_task(name: str, seed: int = 0, n_train_measurements: int = 20, n_test_measurements: int = 4,
-              n_train_images: int = 600, n_test_images: int = 400) -> MatchingTask:
+              n_train_images: int = 600, n_test_images: int = 400, fashion_root: str | None = None) -> MatchingTask:
+    """Task ``name`` with data drawn by ``seed``. Images come from the Fashion-MNIST subset shipped in ``data/``,
+    or from the test split (10,000 images) in ``fashion_root``, e.g. Debian's ``/usr/share/datasets/fashion-mnist``."""
     if name not in MATCHING_TASKS:
         raise ValueError(f"unknown task {name!r}; expected one of {MATCHING_TASKS}")
     for arg, v in (("n_train_measurements", n_train_measurements), ("n_test_measurements", n_test_measurements),
@@ -60,7 +63,7 @@ def load_task(name: str, seed: int = 0, n_train_measurements: int = 20, n_test_m
                             n_ids=len(pairs.names), phi_labels=ids, probe=torch.tensor(te.raman)[:, None],
                             gallery=torch.tensor(te.ir)[:, None], probe_ids=te.identity, gallery_ids=te.identity,
                             data_seed=seed)
-    images, labels = load_fashion_mnist()
+    images, labels = load_fashion_mnist(fashion_root or None, split="test")
     n = n_train_images + n_test_images
     if n > len(images):
         raise ValueError(f"n_train_images + n_test_images = {n} images requested but the set has {len(images)}")
@@ -70,4 +73,5 @@ def load_task(name: str, seed: int = 0, n_train_measurements: int = 20, n_test_m
     test_ids = np.arange(n - n_train_images)
     return MatchingTask(name, 2, a=torch.tensor(p.a[tr]), b=torch.tensor(p.b[tr]), ids=torch.arange(n_train_images),
                         n_ids=0, phi_labels=torch.tensor(p.label[tr]), probe=torch.tensor(p.a[~tr]),
-                        gallery=torch.tensor(p.b[~tr]), probe_ids=test_ids, gallery_ids=test_ids, data_seed=seed)
+                        gallery=torch.tensor(p.b[~tr]), probe_ids=test_ids, gallery_ids=test_ids, data_seed=seed,
+                        source=f"fm{len(images)}" if fashion_root else "")

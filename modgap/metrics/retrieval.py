@@ -13,6 +13,15 @@ import numpy as np
 from modgap.metrics.normalize import l2_normalize
 
 
+def true_match_ranks(x, y) -> dict:
+    """``{"x→y": (N,), "y→x": (N,)}`` rank of each query's true match, 1 = best (ties count against)."""
+    x, y = l2_normalize(x), l2_normalize(y)
+    if x.shape != y.shape:
+        raise ValueError(f"x and y must be paired (same shape), got {x.shape} and {y.shape}")
+    sim = x @ y.T  # (N, N)
+    return {name: (s >= np.diag(s)[:, None]).sum(axis=1) for name, s in (("x→y", sim), ("y→x", sim.T))}
+
+
 def recall_at_k(x, y, ks=(1, 5, 10)) -> dict:
     """``{"R@1 x→y": …, "R@1 y→x": …, …}`` for paired rows of x, y (N, D); in [0, 1]."""
     x, y = l2_normalize(x), l2_normalize(y)

@@ -116,6 +116,26 @@ def gather_results(runs_dir: str | Path = RUNS_DIR, smoke: bool = False):
     return table
 
 
+PROFILE_DIR = REPO_ROOT / "profiles"
+
+
+def load_profile(name: str) -> tuple[dict, str | None]:
+    """``profiles/<name>.yaml``: ``{notebook stem: {parameter: value}}`` (``all`` for every notebook) and the
+    ``runs_dir`` the profile writes to. ``default`` is the notebooks' own parameters, in ``runs/``."""
+    import yaml
+
+    if name == "default":
+        return {}, None
+    path = PROFILE_DIR / f"{name}.yaml"
+    if not path.is_file():
+        known = sorted(p.stem for p in PROFILE_DIR.glob("*.yaml"))
+        raise ParameterError(f"unknown profile {name!r}; profiles: default, {', '.join(known)}")
+    doc = yaml.safe_load(path.read_text()) or {}
+    if not isinstance(doc, dict) or not isinstance(doc.get("notebooks", {}), dict):
+        raise ParameterError(f"{path}: expected 'runs_dir:' and 'notebooks:' with a mapping of parameters per notebook")
+    return doc.get("notebooks") or {}, doc.get("runs_dir")
+
+
 def _parse_value(text: str):
     import yaml
 
@@ -127,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("notebooks", nargs="*", help="notebooks to run (default: every numbered notebook)")
     ap.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                     help="a parameter for every notebook, value parsed as YAML (e.g. -p seed 1)")
-    ap.add_argument("--runs-dir", default=str(RUNS_DIR), help="where run folders go (default: runs/)")
+    ap.add_argument("--runs-dir", help="where run folders go (default: runs/, or the profile's runs_dir)")
+    ap.add_argument("--profile", default="default", help="parameters from profiles/<name>.yaml (e.g. full)")
     ap.add_argument("--smoke", action="store_true", help="tiny, fast settings (sets MODGAP_SMOKE=1)")
     ap.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
     args = ap.parse_args(argv)
@@ -135,13 +156,20 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["MODGAP_SMOKE"] = "1"
     notebooks = [Path(n) for n in args.notebooks] or numbered_notebooks()
     params = {k: _parse_value(v) for k, v in args.parameter}
-    runs = Path(args.runs_dir)
+    try:
+        profile, profile_runs = load_profile(args.profile)
+    except ParameterError as exc:
+        print(f"[modgap] {exc}", file=sys.stderr)
+        return 2
+    runs = Path(args.runs_dir).resolve() if args.runs_dir else (REPO_ROOT / profile_runs if profile_runs else RUNS_DIR)
     failures = []
     for nb in notebooks:
         t0 = time.perf_counter()
         print(f"[modgap] {nb.name} ...", flush=True)
+        # the profile's settings for this notebook, then what the command line says
+        nb_params = {**profile.get("all", {}), **profile.get(Path(nb).stem, {}), **params}
         try:
-            out = run_notebook(nb, runs / Path(nb).stem, params, timeout=args.timeout)
+            out = run_notebook(nb, runs / Path(nb).stem, nb_params, timeout=args.timeout)
         except (NotebookFailed, ParameterError, FileNotFoundError) as exc:
             print(f"[modgap] FAILED {exc}", file=sys.stderr, flush=True)
             failures.append(nb.name)
