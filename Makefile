@@ -13,11 +13,14 @@ STAMP  := $(VENV)/.modgap-installed
 QUIET  := grep -v "is ignored: it is neither a file nor a directory" || true
 JOBS   ?= 2
 NBS    := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+PROFILE ?= default
 
-.PHONY: help setup run test test-unit smoke sweep assignments report clean
+.PHONY: help setup run reference test test-unit smoke sweep assignments report clean
 
 help:
 	@echo "make run    execute every notebook into runs/ (executed notebooks, figures, results tables)"
+	@echo "make run PROFILE=full   the powered run behind results/ (into runs/full/; needs dataset-fashion-mnist)"
+	@echo "make reference  publish runs/full's claims ledger and tables into results/ and README.md"
 	@echo "make test   unit tests + nbval over the notebooks in smoke mode"
 	@echo "make smoke  execute every notebook in smoke mode into runs/*-smoke"
 	@echo "make sweep  run SWEEP_NB over the grid SWEEP_GRID (add SWEEP_ARGS=--smoke for a quick one)"
@@ -39,7 +42,11 @@ $(STAMP): requirements.txt pyproject.toml
 setup: $(STAMP)
 
 run: setup
-	MPLBACKEND=Agg $(PY) -m modgap.tooling.runner $(NBS)
+	MPLBACKEND=Agg $(PY) -m modgap.tooling.runner --profile $(PROFILE) $(NBS)
+
+# publish the full-profile run (make run PROFILE=full) as the committed reference in results/ and the README
+reference: setup
+	$(PY) -m modgap.tooling.ledger runs/full
 
 smoke: setup
 	MPLBACKEND=Agg $(PY) -m modgap.tooling.runner --smoke $(NBS)

@@ -35,3 +35,12 @@ def test_gap_measures_separate_shifted_from_identical(rng):
     assert abs(mmd_rbf(a, b)) < 0.02 < mmd_rbf(a, shifted)
     assert domain_classifier_accuracy(a, b) < 0.62
     assert domain_classifier_accuracy(a, shifted) > 0.95
+
+
+def test_domain_classifier_correct_averages_to_the_accuracy(rng):
+    from modgap.metrics.gap import domain_classifier_correct
+
+    x, y = rng.normal(size=(100, 4)), rng.normal(size=(100, 4)) + 0.7
+    correct = domain_classifier_correct(x, y, seed=0)
+    assert correct.shape == (200,) and set(np.unique(correct)) <= {0.0, 1.0}
+    assert correct.mean() == pytest.approx(domain_classifier_accuracy(x, y, seed=0))  # equal folds of 40

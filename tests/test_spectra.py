@@ -49,3 +49,23 @@ def test_split_and_errors(lines):
         simulate_pairs(lines, names=["HCl"])
     with pytest.raises(ValueError, match="n_measurements"):
         simulate_pairs(lines, n_measurements=0)
+
+
+def test_mutual_exclusion_on_known_molecules():
+    pytest.importorskip("ase")
+    from ase.collections import g2
+
+    from modgap.data.linelists import load_linelists
+    from modgap.data.selection_rules import active_in_both, is_centrosymmetric, mutual_exclusion_table
+
+    assert is_centrosymmetric(g2["CO2"]) and is_centrosymmetric(g2["C6H6"]) and is_centrosymmetric(g2["N2"])
+    assert not is_centrosymmetric(g2["H2O"]) and not is_centrosymmetric(g2["CO"]) and not is_centrosymmetric(g2["NH3"])
+
+    class Lines:  # two modes: one only in IR, one in both
+        ir, raman = np.array([1.0, 0.5]), np.array([0.0, 2.0])
+
+    assert active_in_both(Lines, 1e-3, 1e-3) == 1
+    assert active_in_both(Lines, ir_floor=10.0, raman_floor=1e-3) == 0  # an IR spectrum below the floor has no lines
+    table = mutual_exclusion_table(load_linelists()[0])
+    assert table.set_index("molecule").loc["CO2", "active_in_both"] == 0  # the textbook case
+    assert table.set_index("molecule").loc["H2O", "active_in_both"] > 0

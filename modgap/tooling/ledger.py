@@ -67,3 +67,86 @@ def gather_claims(runs_dir, notebooks: list[str], smoke: bool = False):
     table = pd.concat(frames, ignore_index=True)
     table["verdict"] = [verdict_of(r) for _, r in table.iterrows()]
     return table, missing
+
+
+def compare_with_reference(table, reference_csv):
+    """Each claim of ``table`` beside the committed reference run's: the reference's estimate, interval and
+    verdict, whether the verdicts agree, and whether this run's estimate lies in the reference interval."""
+    import pandas as pd
+
+    ref = pd.read_csv(reference_csv)
+    ref["verdict"] = [verdict_of(r) for _, r in ref.iterrows()]
+    merged = table.merge(ref[["claim", "value", "low", "high", "verdict"]], on="claim", how="left", suffixes=("", "_ref"))
+    merged["same_verdict"] = merged.verdict == merged.verdict_ref
+    merged["in_ref_interval"] = (merged.value >= merged.low_ref) & (merged.value <= merged.high_ref)
+    return merged
+
+
+def markdown_table(table) -> str:
+    """The ledger as a Markdown table (for README.md and results/ledger.md)."""
+    lines = ["| claim | source | statistic | estimate [95% CI] | verdict |", "|---|---|---|---|---|"]
+    for r in table.itertuples():
+        lines.append(f"| {r.claim} | {r.source} | {r.statistic} | {r.value:.3g} [{r.low:.3g}, {r.high:.3g}] | **{r.verdict}** |")
+    return "\n".join(lines)
+
+
+def publish(runs_dir, results_dir, readme=None, notebooks: list[str] | None = None) -> Path:
+    """Copy a finished run's ledger and tables into ``results_dir`` (the committed reference): ``claims.csv``,
+    ``ledger.md``, each notebook's ``results.csv`` / ``intervals.csv`` / ``claims.csv`` and ``run.json`` (the
+    settings, versions, seconds and date the run recorded), and write the ledger into ``readme`` between
+    ``<!-- ledger:start -->`` and ``<!-- ledger:end -->``."""
+    import json
+    import shutil
+
+    from modgap.io import atomic_write, write_csv
+
+    runs_dir, results_dir = Path(runs_dir), Path(results_dir)
+    names = notebooks or sorted(p.parent.name for p in runs_dir.glob("[0-9][0-9]_*/claims.csv"))
+    table, missing = gather_claims(runs_dir, names)
+    if missing or table.empty:
+        raise FileNotFoundError(f"{runs_dir}: no claims from {', '.join(missing) or 'any notebook'}; run the profile first")
+    write_csv(results_dir / "claims.csv", table.drop(columns=["verdict"]))
+    runs = {}
+    for name in names:
+        for f in ("results.csv", "intervals.csv", "claims.csv", "results.json"):
+            if (runs_dir / name / f).exists():
+                (results_dir / name).mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(runs_dir / name / f, results_dir / name / f)
+        meta = runs_dir / name / "run.json"
+        if meta.exists():
+            runs[name] = json.loads(meta.read_text())
+    atomic_write(results_dir / "run.json", lambda fh: json.dump(runs, fh, indent=2))
+    md = markdown_table(table)
+    atomic_write(results_dir / "ledger.md", lambda fh: fh.write("# The claims ledger of the reference run\n\n" + md + "\n"))
+    if readme is not None:
+        text = Path(readme).read_text()
+        start, end = "<!-- ledger:start -->", "<!-- ledger:end -->"
+        if start in text and end in text:
+            text = text[:text.index(start) + len(start)] + "\n" + md + "\n" + text[text.index(end):]
+            atomic_write(readme, lambda fh: fh.write(text))
+    return results_dir / "claims.csv"
+
+
+def main(argv=None) -> int:
+    import argparse
+    import sys
+
+    from modgap.paths import REPO_ROOT
+
+    ap = argparse.ArgumentParser(prog="python -m modgap.tooling.ledger",
+                                 description="Publish a finished run's claims ledger and tables into results/.")
+    ap.add_argument("runs_dir", help="the run to publish, e.g. runs/full")
+    ap.add_argument("--results", default=str(REPO_ROOT / "results"))
+    ap.add_argument("--readme", default=str(REPO_ROOT / "README.md"))
+    args = ap.parse_args(argv)
+    try:
+        out = publish(args.runs_dir, args.results, args.readme)
+    except FileNotFoundError as exc:
+        print(f"[ledger] {exc}", file=sys.stderr)
+        return 1
+    print(f"[ledger] {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

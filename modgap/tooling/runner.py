@@ -92,6 +92,31 @@ def run_notebook(notebook: str | Path, out_dir: str | Path, parameters: dict | N
     return final
 
 
+def run_record(parameters: dict, seconds: float, profile: str) -> dict:
+    """What produced a run: parameters, profile, seconds, date, machine, package versions and git commit."""
+    import datetime
+    import platform
+    import subprocess
+    from importlib.metadata import PackageNotFoundError, version
+
+    def v(name):
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return None
+
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True,
+                                timeout=10).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        commit = None
+    return {"parameters": parameters, "profile": profile, "seconds": round(seconds, 1),
+            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}", "python": platform.python_version(),
+            "versions": {k: v(k) for k in ("torch", "numpy", "scipy", "scikit-learn", "pandas", "papermill")},
+            "commit": commit, "smoke": os.environ.get("MODGAP_SMOKE") == "1"}
+
+
 def gather_results(runs_dir: str | Path = RUNS_DIR, smoke: bool = False):
     """Concatenate every ``runs/*/results.csv`` (with a ``notebook`` column) into ``runs/results.csv``.
 
@@ -174,7 +199,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[modgap] FAILED {exc}", file=sys.stderr, flush=True)
             failures.append(nb.name)
             continue
-        print(f"[modgap] {nb.name} done in {time.perf_counter() - t0:.0f} s -> {out.relative_to(Path.cwd()) if out.is_relative_to(Path.cwd()) else out}", flush=True)
+        seconds = time.perf_counter() - t0
+        from modgap.io import write_json
+
+        write_json(out.parent / "run.json", run_record(nb_params, seconds, args.profile))
+        print(f"[modgap] {nb.name} done in {seconds:.0f} s -> {out.relative_to(Path.cwd()) if out.is_relative_to(Path.cwd()) else out}", flush=True)
     table = gather_results(runs, smoke=args.smoke)
     if table is not None:
         name = "results-smoke.csv" if args.smoke else "results.csv"
