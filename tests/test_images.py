@@ -1,6 +1,7 @@
 import gzip
 
 import numpy as np
+from scipy import ndimage
 import pytest
 
 from modgap.data.fashion_mnist import load_fashion_mnist, read_idx, write_idx
@@ -71,3 +72,22 @@ def test_pairs_shapes_determinism_and_shift():
     np.testing.assert_allclose(aligned.a[:, 0], x[:10] / 255, atol=1e-6)
     with pytest.raises(ValueError, match="unknown image pairing"):
         make_image_pairs(x[:2], y[:2], "photo-painting")
+
+
+def test_lowpass_edges_views_each_lack_what_the_other_keeps():
+    from modgap.data.modalities import to_edges, to_lowpass
+
+    x, _ = load_fashion_mnist()
+    imgs = x[:50].astype(np.float32) / 255
+    low, edges = to_lowpass(imgs, noise=0), to_edges(imgs, noise=0)
+    assert low.shape == edges.shape == imgs.shape and 0 <= low.min() and edges.max() <= 1
+
+    def high_freq(z):  # energy of the image minus its own blur
+        return float(((z - ndimage.gaussian_filter(z, sigma=(0, 1, 1))) ** 2).mean())
+
+    assert high_freq(low) < 0.1 * high_freq(imgs)  # the low-pass view has lost the fine detail
+    # the edge view has lost intensity: an image and a darker copy give the same edges
+    np.testing.assert_allclose(to_edges(0.5 * imgs, noise=0), edges, atol=1e-5)
+    assert not np.allclose(to_lowpass(0.5 * imgs, noise=0), low)
+    p = make_image_pairs(x[:10], np.zeros(10, int), "lowpass-edges", max_shift=0)
+    np.testing.assert_allclose(p.a[:, 0], to_lowpass(x[:10] / 255.0, seed=2), atol=1e-6)  # A is not the visible image

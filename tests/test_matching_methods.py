@@ -105,19 +105,40 @@ def test_alignment_losses_zero_on_identical_and_positive_on_shifted():
 @pytest.mark.parametrize("method", list(METHODS))
 def test_gradients_reach_every_part(method):
     cfg = MatchConfig(method=method, dim=1, width=4, unet_base=4, embed_dim=8, n_ids=3, w_perc=0.5)
-    phi = FeatureExtractor(1, width=4, stages=1, embed_dim=4) if method == "marrnet" else None
+    phi = FeatureExtractor(1, width=4, stages=1, embed_dim=4) if METHODS[method].perceptual else None
     model = Matcher(cfg, phi)
     if model.G is not None:  # G's last layer starts at zero (G = identity), which blocks its inner layers until
         torch.nn.init.normal_(model.G.out.weight, std=0.1)  # the first step moves it: check as after that step
     a, b = torch.randn(6, 1, 40), torch.randn(6, 1, 40)
-    loss, parts = model.loss(a, b, torch.tensor([0, 0, 1, 1, 2, 2]), progress=0.5)
-    loss.backward()
-    dead = [n for n, p in model.named_parameters() if p.grad is None or p.grad.abs().sum() == 0]
+    trained = set()
+    for progress in (0.25, 0.75):  # a two-stage method trains some parts in each half
+        model.zero_grad()
+        loss, parts = model.loss(a, b, torch.tensor([0, 0, 1, 1, 2, 2]), progress=progress)
+        loss.backward()
+        trained |= {n for n, p in model.named_parameters() if p.grad is not None and p.grad.abs().sum() > 0}
+    dead = [n for n, _ in model.named_parameters() if n not in trained]
     assert dead == [], f"no gradient reaches {dead}"
     if method == "marrnet":
         assert {"trans", "rec", "adv", "perc", "match", "id"} <= set(parts)
         assert model.H is not None
         assert all(p.grad is None for p in phi.parameters())  # φ stays frozen
+
+
+def test_two_stage_marrnet_trains_the_bridge_first_then_only_e():
+    cfg = MatchConfig(method="marrnet-2stage", dim=1, width=4, unet_base=4, embed_dim=8, w_perc=0)
+    model = Matcher(cfg)
+    torch.nn.init.normal_(model.G.out.weight, std=0.1)
+    a, b = torch.randn(6, 1, 40), torch.randn(6, 1, 40)
+
+    def grads(progress):
+        model.zero_grad()
+        loss, parts = model.loss(a, b, torch.arange(6), progress)
+        loss.backward()
+        has = lambda m: any(p.grad is not None and p.grad.abs().sum() > 0 for p in m.parameters())  # noqa: E731
+        return set(parts), has(model.G), has(model.E)
+
+    assert grads(0.2) == ({"trans", "rec", "adv"}, True, False)  # stage 1: cmUNet's own losses, E untouched
+    assert grads(0.7) == ({"match"}, False, True)  # stage 2: E matches on a frozen G
 
 
 def test_training_lowers_the_loss_and_validates_inputs():
@@ -165,7 +186,7 @@ def test_both_modalities_share_one_batchnorm_pass(method):
     a, b = torch.zeros(5, 1, 40), torch.ones(5, 1, 40)
     model.train()
     model.loss(a, b, torch.arange(5), progress=0.5)
-    expected = {"marrnet": [("G", 10), ("E", 10)], "transfer": [("G", 5), ("E", 10)]}.get(method, [("E", 10)])
+    expected = {("a", "b"): [("G", 10), ("E", 10)], ("a",): [("G", 5), ("E", 10)], (): [("E", 10)]}[METHODS[method].through_unet]
     assert seen == expected
 
 

@@ -82,3 +82,24 @@ def test_a_task_from_another_image_set_has_its_own_checkpoint_key(tmp_path):
     assert other.key == "visible-nir-d0-20-fm500" and shipped.key == "visible-nir-d0-20"
     with pytest.raises(ValueError, match="n_train_images must be a positive integer"):
         load_task("visible-nir", n_train_images=-3)
+
+
+def test_fresh_spectra_draw_new_measurements_of_the_same_molecules_each_epoch(tmp_path):
+    from modgap.matching.methods import MatchConfig, train_matcher
+
+    T = load_task("Raman-IR", n_train_measurements=2, n_test_measurements=1)
+    a1, b1 = T.redraw(1)
+    assert a1.shape == T.a.shape and b1.shape == T.b.shape
+    assert not torch.equal(a1, T.a) and torch.equal(a1, T.redraw(1)[0])  # new, and the same for the same epoch
+    seen = []
+
+    class Spy:  # records which epochs were asked for
+        def __call__(self, epoch):
+            seen.append(epoch)
+            return T.redraw(epoch)
+
+    cfg = MatchConfig(method="siamese", dim=1, epochs=3, width=4, embed_dim=8, n_ids=T.n_ids, fresh_data=True)
+    train_matcher(cfg, T.a, T.b, T.ids, redraw=Spy(), progress_bar=False)
+    assert seen == [1, 2]  # epoch 0 trains on the task's own draw
+    with pytest.raises(ValueError, match="needs redraw"):
+        train_matcher(cfg, T.a, T.b, T.ids, progress_bar=False)

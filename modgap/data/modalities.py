@@ -7,6 +7,12 @@ be shipped or fetched here) chosen to reproduce what makes those tasks hard:
 - **sketch**: an edge/line drawing, dark strokes on white paper (contrast reversed, texture gone);
 - **thermal**: smooth, low resolution, contrast-inverted emission with sensor noise;
 - **nir**: a different reflectance curve (non-monotonic in visible intensity) and sensor noise.
+
+These three are deterministic renderings of the visible image, which is the easy case for explicit
+A→B transfer. The pairing **lowpass–edges** is not: its first modality keeps only the low frequencies
+and the intensity of the image (a strong blur, 2× lower resolution, noise), its second only where the
+edges are (gradient magnitude, each image scaled to its own strongest edge, noise): neither can be
+computed from the other, while both keep the garment's shape, which is its identity.
 """
 from __future__ import annotations
 
@@ -15,8 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-#: image pairing -> the rendering that is its second modality (the first is always the visible image)
-IMAGE_PAIRINGS = {"photo-sketch": "sketch", "visible-thermal": "thermal", "visible-nir": "nir"}
+#: image pairing -> the rendering that is its second modality
+IMAGE_PAIRINGS = {"photo-sketch": "sketch", "visible-thermal": "thermal", "visible-nir": "nir", "lowpass-edges": "edges"}
+#: the first modality where it is not the visible image itself
+FIRST_MODALITY = {"lowpass-edges": "lowpass"}
 
 
 def _check(images: np.ndarray) -> np.ndarray:
@@ -62,7 +70,31 @@ def to_nir(images: np.ndarray, seed: int = 0, noise: float = 0.04) -> np.ndarray
     return np.clip(r, 0.0, 1.0).astype(np.float32)
 
 
-RENDER = {"sketch": to_sketch, "thermal": to_thermal, "nir": to_nir}
+def _gradient_magnitude(x: np.ndarray, sigma: float) -> np.ndarray:
+    smooth = ndimage.gaussian_filter(x, sigma=(0, sigma, sigma))
+    sobel = np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]], np.float32)[None]
+    return np.hypot(ndimage.correlate(smooth, sobel, mode="nearest"),
+                    ndimage.correlate(smooth, sobel.transpose(0, 2, 1), mode="nearest"))
+
+
+def to_lowpass(images: np.ndarray, seed: int = 0, noise: float = 0.03) -> np.ndarray:
+    """Low frequencies and intensity only: blur (σ = 2 px), 2× lower resolution, noise."""
+    x = _check(images)
+    n, h, w = x.shape
+    low = ndimage.gaussian_filter(x, sigma=(0, 2.0, 2.0))[:, : h - h % 2, : w - w % 2].reshape(n, h // 2, 2, w // 2, 2).mean((2, 4))
+    up = np.pad(np.repeat(np.repeat(low, 2, 1), 2, 2), ((0, 0), (0, h % 2), (0, w % 2)), mode="edge")
+    return np.clip(up + np.random.default_rng(seed).normal(0.0, noise, up.shape), 0.0, 1.0).astype(np.float32)
+
+
+def to_edges(images: np.ndarray, seed: int = 0, noise: float = 0.03) -> np.ndarray:
+    """Edges only: gradient magnitude, each image scaled to its strongest edge (intensity is lost), noise."""
+    x = _check(images)
+    mag = _gradient_magnitude(x, 0.8)
+    mag = mag / np.maximum(mag.max(axis=(1, 2), keepdims=True), 1e-6)
+    return np.clip(mag + np.random.default_rng(seed).normal(0.0, noise, mag.shape), 0.0, 1.0).astype(np.float32)
+
+
+RENDER = {"sketch": to_sketch, "thermal": to_thermal, "nir": to_nir, "lowpass": to_lowpass, "edges": to_edges}
 
 
 def _jitter(x: np.ndarray, max_shift: int, rng) -> np.ndarray:
@@ -113,6 +145,7 @@ def make_image_pairs(images: np.ndarray, labels: np.ndarray, pairing: str, seed:
     rng = np.random.default_rng(seed)
     render = RENDER[IMAGE_PAIRINGS[pairing]]
     b = render(images) if pairing == "photo-sketch" else render(images, seed=seed + 1)
-    a = _jitter(_check(images), max_shift, rng)
+    a = RENDER[FIRST_MODALITY[pairing]](images, seed=seed + 2) if pairing in FIRST_MODALITY else _check(images)
+    a = _jitter(a, max_shift, rng)
     b = _jitter(b, max_shift, rng)
     return PairedImages(a[:, None], b[:, None], np.arange(len(images)), labels, pairing)

@@ -29,7 +29,8 @@ from modgap.tooling.params import at_least, one_of, subset_of
 #: The parameters that notebooks 02, 03 and 04 share, with their rules (``modgap.check_parameters``).
 PARAMETERS = dict(seed=int, device=str, smoke=(bool, type(None)), tasks=subset_of(MATCHING_TASKS), epochs=at_least(1),
                   spectra_epochs=at_least(1), n_train_images=at_least(1), n_test_images=at_least(1),
-                  n_train_measurements=at_least(1), fashion_root=str, models_dir=str, workers=at_least(0), perceptual=one_of("phi", "ssim"), output_dir=str)
+                  n_train_measurements=at_least(1), fresh_spectra=bool, fashion_root=str, models_dir=str,
+                  workers=at_least(0), perceptual=one_of("phi", "ssim"), output_dir=str)
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class MatchingSettings:
     models_dir: Path
     perceptual: str
     fashion_root: str = ""  # "" = the subset shipped in data/
+    fresh_spectra: bool = False  # new simulated training spectra every epoch
 
     def task_args(self) -> dict:
         """Keyword arguments of ``load_task`` (besides the task's name)."""
@@ -65,7 +67,7 @@ def settings(P, smoke: bool) -> MatchingSettings:
     return MatchingSettings(tasks=list(P.tasks), data_seed=P.seed, sizes=sizes, epochs=epochs,
                             seeds=list(range(P.seed, P.seed + n_seeds)), phi_epochs=1 if smoke else 2,
                             models_dir=output_dir(P.models_dir, smoke=smoke), perceptual=P.perceptual,
-                            fashion_root=getattr(P, "fashion_root", ""))
+                            fashion_root=getattr(P, "fashion_root", ""), fresh_spectra=getattr(P, "fresh_spectra", False))
 
 
 @dataclass(frozen=True)
@@ -98,17 +100,19 @@ def train_or_load(T: MatchingTask, method: str, seed: int, epochs: int, ckpt_dir
     ``config``: other ``MatchConfig`` settings (e.g. ``perceptual="ssim"``); they are part of the checkpoint's name."""
     cfg = MatchConfig(method=method, dim=T.dim, epochs=epochs, n_ids=T.n_ids, seed=seed, **config)
     return train_matcher(cfg, T.a, T.b, T.ids, phi=phi.net if cfg.uses_phi and phi is not None else None,
-                         device=device, progress_bar=progress_bar, checkpoint=checkpoint_path(T, cfg, ckpt_dir, phi))
+                         device=device, progress_bar=progress_bar, checkpoint=checkpoint_path(T, cfg, ckpt_dir, phi),
+                         redraw=T.redraw)
 
 
 def matching_jobs(tasks: dict[str, MatchingTask], methods, S: MatchingSettings,
                   phi: dict[str, PerceptualNet] | None = None) -> dict[tuple[str, str, int], dict]:
     """The ``train_or_load`` arguments of every (task, method, seed), keyed by that triple, in the order of a
-    results table: task, then method, then seed. φ and ``perceptual`` go to MarrNet only, so the baselines'
-    checkpoints do not change with them."""
+    results table: task, then method, then seed. φ and ``perceptual`` go only to the methods with cmUNet's
+    perceptual term (MarrNet), so the baselines' checkpoints do not change with them."""
     phi = phi or {}
     return {(name, method, s): dict(T=T, method=method, seed=s, epochs=S.epochs[name], ckpt_dir=S.models_dir,
-                                    **(dict(phi=phi.get(name), perceptual=S.perceptual) if method == "marrnet" else {}))
+                                    **(dict(phi=phi.get(name), perceptual=S.perceptual) if METHODS[method].perceptual else {}),
+                                    **(dict(fresh_data=True) if S.fresh_spectra and T.redraw is not None else {}))
             for name, T in tasks.items() for method in methods for s in S.seeds}
 
 

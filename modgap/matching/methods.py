@@ -11,11 +11,16 @@ training identities) and the same training budget. They differ in what E sees an
 | dann        | a, b                    | domain discriminator on features, gradient reversal | indistinguishable features  |
 | transfer    | T(a), b                 | ‖T(a) − b‖₁, T a UNet translator                    | explicit modality transfer  |
 | marrnet     | G(a), G(b)              | cmUNet losses (trans, rec, adv, perc)                | — (the paper's method)       |
+| marrnet-2stage | G(a), G(b)           | as marrnet, in two stages: G first, then E on G's outputs | — (the paper's protocol) |
 
     L = L_match(E(r_a), E(r_b)) [+ L_id] + Σ extra terms,    (r_a, r_b) = what E sees
 
 Each row is a ``Method``: which modalities go through the UNet, which other modules it trains, its extra
-loss terms, its label and the relative cost of its training step. Adding a method is adding a row.
+loss terms, its label, the relative cost of its training step and its stages. Adding a method is adding a row.
+
+``marrnet`` trains everything jointly; ``marrnet-2stage`` follows the paper's description: for the first half
+of the steps cmUNet G (with h_A, h_B and D) learns from its own losses alone, then G is frozen and E learns
+to match on G's outputs for the second half (the same total budget; the cosine learning rate runs over both).
 
 MarrNet's pixel losses are rendered through two small heads (``ModalityRenderer``):
 trans = ‖h_B(G(a)) − b‖₁ + ‖h_A(G(b)) − a‖₁ and rec = ‖h_A(G(a)) − a‖₁ + ‖h_B(G(b)) − b‖₁ (see renderer.py for why).
@@ -72,6 +77,7 @@ class MatchConfig:
     residual: bool = True  # G(x) = x + UNet(x), last layer zero: MarrNet starts where the siamese baseline starts
     dann_max: float = 0.03  # final gradient-reversal strength of DANN (0.1 collapsed at lr 4e-3: results/held_out.md)
     shift: int = 2  # training augmentation: random circular shift of each sample by up to ±shift pixels/bins
+    fresh_data: bool = False  # new simulated training measurements every epoch (spectra; the task's ``redraw``)
 
     def __post_init__(self):
         if self.method not in METHODS:
@@ -84,7 +90,7 @@ class MatchConfig:
     @property
     def uses_phi(self) -> bool:
         """Whether training needs the perceptual network φ."""
-        return self.method == "marrnet" and self.perceptual == "phi" and self.w_perc > 0
+        return METHODS[self.method].perceptual and self.perceptual == "phi" and self.w_perc > 0
 
     def digest(self, **context: str) -> str:
         """8 hex digits that change with any setting, with ``TRAINING_VERSION`` and with ``context`` (what
@@ -115,6 +121,14 @@ class Method:
     step_cost: float  # relative cost of a training step (batch 32, 2 cores: MarrNet 80 ms, transfer 45, others 20–25)
     extra_modules: Callable[[MatchConfig], dict[str, nn.Module]]  # trained besides E (and the UNet), built in order
     extra_loss: Callable[["Matcher", Views, float], dict[str, torch.Tensor]]  # weighted terms added to the match loss
+    stages: Callable[[float], tuple[bool, bool]] = lambda progress: (True, True)  # (train the bridge, train E) at progress
+    perceptual: bool = False  # its losses include cmUNet's perceptual term (so it trains with φ or SSIM)
+    baseline: bool = True  # one of the families the paper compares MarrNet with (False: a MarrNet variant)
+
+
+def _two_stages(progress: float) -> tuple[bool, bool]:
+    """The bridge (G and its heads) in the first half of training, E in the second."""
+    return (True, False) if progress < 0.5 else (False, True)
 
 
 def _no_modules(cfg: MatchConfig) -> dict[str, nn.Module]:
@@ -167,8 +181,13 @@ METHODS: dict[str, Method] = {
     "mmd": Method("distribution alignment (MMD)", "distribution alignment", (), 1, _no_modules, _mmd_terms),
     "dann": Method("indistinguishable features (DANN)", "indistinguishable features", (), 1, _dann_modules, _dann_terms),
     "transfer": Method("modality transfer (A→B)", "explicit modality transfer", ("a",), 2, _no_modules, _transfer_terms),
-    "marrnet": Method("MarrNet (cmUNet + E)", "the paper's method", ("a", "b"), 4, _marrnet_modules, _marrnet_terms),
+    "marrnet": Method("MarrNet (cmUNet + E)", "the paper's method", ("a", "b"), 4, _marrnet_modules, _marrnet_terms,
+                      perceptual=True, baseline=False),
+    "marrnet-2stage": Method("MarrNet, two stages", "the paper's protocol", ("a", "b"), 3, _marrnet_modules,
+                             _marrnet_terms, _two_stages, perceptual=True, baseline=False),
 }
+#: the baselines, in table order
+BASELINES = [name for name, m in METHODS.items() if m.baseline]
 
 
 class Matcher(nn.Module):
@@ -228,21 +247,30 @@ class Matcher(nn.Module):
         # both modalities go through G and E in ONE batch: BatchNorm then normalises them with shared
         # statistics, as it does at test time. Separate calls would give each modality its own batch
         # statistics in training only: a free per-modality alignment that the test never sees.
-        if self.method.through_unet == ("a", "b"):
-            ra, rb = self.G(torch.cat([a, b])).chunk(2)  # (2B, 1, ...) -> 2 × (B, 1, ...)
-        else:
-            ra, rb = self.represent(a, "a"), self.represent(b, "b")
-        fa, fb = self.E(torch.cat([ra, rb])).chunk(2)  # (B, D) each
-        parts = {"match": multi_positive_info_nce(fa, fb, ids, c.temperature)}
-        if c.n_ids:
-            parts["id"] = 0.5 * (F.cross_entropy(self.E.classifier(fa), ids) + F.cross_entropy(self.E.classifier(fb), ids))
-        parts.update(self.method.extra_loss(self, Views(a, b, ra, rb, fa, fb), progress))
+        train_bridge, train_e = self.method.stages(progress)
+        with torch.set_grad_enabled(torch.is_grad_enabled() and train_bridge):  # a frozen bridge builds no graph
+            if self.method.through_unet == ("a", "b"):
+                ra, rb = self.G(torch.cat([a, b])).chunk(2)  # (2B, 1, ...) -> 2 × (B, 1, ...)
+            else:
+                ra, rb = self.represent(a, "a"), self.represent(b, "b")
+        parts = {}
+        fa = fb = None
+        if train_e:
+            fa, fb = self.E(torch.cat([ra, rb])).chunk(2)  # (B, D) each
+            parts["match"] = multi_positive_info_nce(fa, fb, ids, c.temperature)
+            if c.n_ids:
+                parts["id"] = 0.5 * (F.cross_entropy(self.E.classifier(fa), ids) + F.cross_entropy(self.E.classifier(fb), ids))
+        if train_bridge:
+            parts.update(self.method.extra_loss(self, Views(a, b, ra, rb, fa, fb), progress))
         return sum(parts.values()), parts
 
 
 def train_matcher(cfg: MatchConfig, a: torch.Tensor, b: torch.Tensor, ids: torch.Tensor, phi: nn.Module | None = None,
-                  device=None, checkpoint: str | Path | None = None, progress_bar: bool = True):
-    """Train one method on paired training samples ``a[i] ↔ b[i]`` with identity ``ids[i]``."""
+                  device=None, checkpoint: str | Path | None = None, progress_bar: bool = True, redraw=None):
+    """Train one method on paired training samples ``a[i] ↔ b[i]`` with identity ``ids[i]``. With
+    ``cfg.fresh_data``, epoch e > 0 trains on ``redraw(e)`` (new samples of the same identities) instead."""
+    if cfg.fresh_data and redraw is None:
+        raise ValueError("fresh_data=True needs redraw (a task that can simulate new training measurements)")
     if not (len(a) == len(b) == len(ids)):
         raise ValueError(f"a, b and ids must have the same length, got {len(a)}, {len(b)}, {len(ids)}")
     if a.shape[1:] != b.shape[1:] or a.dim() != cfg.dim + 2:
@@ -253,11 +281,17 @@ def train_matcher(cfg: MatchConfig, a: torch.Tensor, b: torch.Tensor, ids: torch
     with seeded(cfg.seed):
         model = Matcher(cfg, phi.to(device) if phi is not None else None)
     model = model.to(device)
-    a, b, ids = a.to(device), b.to(device), ids.to(device)
+    ids = ids.to(device)
+    current = {0: (a.to(device), b.to(device))}  # the training pairs of the epoch being trained
 
     def step(idx, progress):
+        epoch = min(int(progress * cfg.epochs), cfg.epochs - 1) if cfg.fresh_data else 0
+        if epoch not in current:
+            current.clear()
+            current[epoch] = tuple(t.to(device) for t in redraw(epoch))
+        ea, eb = current[epoch]
         idx = idx.to(device)
-        return model.loss(a[idx], b[idx], ids[idx], progress)
+        return model.loss(ea[idx], eb[idx], ids[idx], progress)
 
     res = fit({"model": model}, step, len(a), cfg.epochs, cfg.batch_size, cfg.lr, seed=cfg.seed,
               checkpoint=checkpoint, device=device, progress_bar=progress_bar, desc=cfg.method,

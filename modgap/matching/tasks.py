@@ -6,10 +6,15 @@
 | photo-sketch    | photo      | sketch      | images (open set)          | by identity: unseen test images         |
 | visible-thermal | visible    | thermal     | images (open set)          | by identity                             |
 | visible-nir     | visible    | NIR         | images (open set)          | by identity                             |
+| lowpass-edges   | low-pass   | edges       | images (open set)          | by identity                             |
+
+In the first four, B is a deterministic rendering of A (A→B transfer is learnable exactly); in
+lowpass-edges each modality lacks what the other keeps, so transfer is ill-posed both ways.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import torch
@@ -37,11 +42,27 @@ class MatchingTask:
     gallery_ids: np.ndarray
     data_seed: int = 0  # the seed that drew these samples (renderings, noise, which images)
     source: str = ""  # where the images came from when not the shipped subset, e.g. "fm10000" (a 10,000-image set)
+    redraw: Callable[[int], tuple[torch.Tensor, torch.Tensor]] | None = None  # fresh training (a, b) for an epoch
 
     @property
     def key(self) -> str:
         """Names the training data in checkpoint names: task, data seed, number of training pairs, source."""
         return f"{self.name}-d{self.data_seed}-{len(self.a)}" + (f"-{self.source}" if self.source else "")
+
+
+@dataclass(frozen=True)
+class FreshSpectra:
+    """New simulated training measurements for every epoch (``redraw(epoch) -> (raman, ir)``, each (N, 1, L)),
+    the same molecules in the same order as the task's training set; epoch 0 is the task's own draw. A class,
+    not a closure, so that training processes can receive it."""
+
+    seed: int
+    n_measurements: int
+
+    def __call__(self, epoch: int) -> tuple[torch.Tensor, torch.Tensor]:
+        lines, _, _ = load_linelists()
+        pairs = simulate_pairs(lines, self.n_measurements, seed=(self.seed + 1) * 1_000_003 + epoch, grid=MATCH_GRID)
+        return torch.tensor(pairs.raman)[:, None], torch.tensor(pairs.ir)[:, None]
 
 
 def load_task(name: str, seed: int = 0, n_train_measurements: int = 20, n_test_measurements: int = 4,
@@ -62,7 +83,7 @@ def load_task(name: str, seed: int = 0, n_train_measurements: int = 20, n_test_m
         return MatchingTask(name, 1, a=torch.tensor(tr.raman)[:, None], b=torch.tensor(tr.ir)[:, None], ids=ids,
                             n_ids=len(pairs.names), phi_labels=ids, probe=torch.tensor(te.raman)[:, None],
                             gallery=torch.tensor(te.ir)[:, None], probe_ids=te.identity, gallery_ids=te.identity,
-                            data_seed=seed)
+                            data_seed=seed, redraw=FreshSpectra(seed, n_train_measurements))
     images, labels = load_fashion_mnist(fashion_root or None, split="test")
     n = n_train_images + n_test_images
     if n > len(images):

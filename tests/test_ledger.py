@@ -1,0 +1,69 @@
+"""The claims ledger: rows, verdicts computed from the numbers, gathering, publishing, comparing; profiles."""
+import pandas as pd
+import pytest
+
+from modgap.metrics.uncertainty import Estimate
+from modgap.tooling.ledger import (claim, compare_with_reference, gather_claims, markdown_table, publish, save_claims,
+                                   verdict_of)
+
+
+def _rows():
+    return [claim("A beats B", "paper", "A − B", Estimate(2.0, 0.5, 3.5, n_seeds=5, n_queries=100), ">", 0.0, "fig"),
+            claim("A equals B", "paper", "A − B", Estimate(0.1, -3.0, 3.0), "within", 2.0),
+            claim("C below D", "paper", "C − D", Estimate(1.0, 0.2, 1.8), "<", 0.0)]
+
+
+def test_claim_rows_and_their_verdicts():
+    rows = _rows()
+    assert [verdict_of(r) for r in rows] == ["reproduced", "inconclusive", "not reproduced"]
+    with pytest.raises(ValueError, match="claim must be"):
+        claim("typo", "paper", "x", Estimate(0, -1, 1), ">=")
+
+
+def test_gather_computes_verdicts_and_lists_missing_notebooks(tmp_path):
+    save_claims(tmp_path / "03_x", _rows())
+    table, missing = gather_claims(tmp_path, ["03_x", "05_y"])
+    assert missing == ["05_y"] and list(table.notebook) == ["03_x"] * 3
+    assert list(table.verdict) == ["reproduced", "inconclusive", "not reproduced"]
+    # the verdict follows the numbers in the file, not anything typed next to them
+    df = pd.read_csv(tmp_path / "03_x" / "claims.csv")
+    df.loc[0, "low"] = -1.0
+    df.to_csv(tmp_path / "03_x" / "claims.csv", index=False)
+    assert gather_claims(tmp_path, ["03_x"])[0].verdict[0] == "inconclusive"
+    empty, missing = gather_claims(tmp_path, ["05_y"])
+    assert empty.empty and missing == ["05_y"]
+
+
+def test_publish_writes_results_and_the_readme_block_and_compares(tmp_path):
+    runs = tmp_path / "runs"
+    save_claims(runs / "03_x", _rows())
+    (runs / "03_x" / "run.json").write_text('{"seconds": 12.0}')
+    readme = tmp_path / "README.md"
+    readme.write_text("intro\n<!-- ledger:start -->\nold\n<!-- ledger:end -->\nrest\n")
+    publish(runs, tmp_path / "results", readme)
+    assert (tmp_path / "results" / "claims.csv").exists() and (tmp_path / "results" / "03_x" / "claims.csv").exists()
+    text = readme.read_text()
+    assert "old" not in text and "**reproduced**" in text and text.endswith("<!-- ledger:end -->\nrest\n")
+    table, _ = gather_claims(runs, ["03_x"])
+    same = compare_with_reference(table, tmp_path / "results" / "claims.csv")
+    assert same.same_verdict.all() and same.in_ref_interval.all()
+    moved = table.assign(value=table.value + 10, low=table.low + 10, high=table.high + 10)
+    moved["verdict"] = [verdict_of(r) for _, r in moved.iterrows()]
+    assert not compare_with_reference(moved, tmp_path / "results" / "claims.csv").in_ref_interval.any()
+    assert markdown_table(table).count("\n") == 4
+    with pytest.raises(FileNotFoundError, match="no claims"):
+        publish(tmp_path / "nothing", tmp_path / "r2")
+
+
+def test_profiles_load_and_unknown_ones_are_named():
+    from modgap.tooling.params import ParameterError
+    from modgap.tooling.runner import load_profile, main
+
+    assert load_profile("default") == ({}, None)
+    notebooks, runs_dir = load_profile("full")
+    assert runs_dir == "runs/full" and notebooks["03_marrnet_vs_baselines"]["n_seeds"] >= 5
+    same = ("n_train_images", "n_test_images", "fashion_root", "models_dir")  # 03 and 04 share models only if these agree
+    assert all(notebooks["03_marrnet_vs_baselines"][k] == notebooks["04_occlusion"][k] for k in same)
+    with pytest.raises(ParameterError, match="unknown profile 'fulll'"):
+        load_profile("fulll")
+    assert main(["--profile", "fulll", "notebooks/00_quickstart.ipynb"]) == 2
