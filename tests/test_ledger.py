@@ -67,3 +67,16 @@ def test_profiles_load_and_unknown_ones_are_named():
     with pytest.raises(ParameterError, match="unknown profile 'fulll'"):
         load_profile("fulll")
     assert main(["--profile", "fulll", "notebooks/00_quickstart.ipynb"]) == 2
+
+
+def test_the_runner_prints_how_a_run_compares_with_the_reference(tmp_path):
+    from modgap.tooling.runner import print_reference_comparison
+
+    save_claims(tmp_path / "results", _rows())
+    table, _ = gather_claims(tmp_path, ["results"])
+    (tmp_path / "runs" / "07_claims").mkdir(parents=True)
+    table.to_csv(tmp_path / "runs" / "07_claims" / "ledger.csv", index=False)
+    ref = tmp_path / "results" / "claims.csv"
+    line = print_reference_comparison(tmp_path / "runs", reference=ref)
+    assert line.startswith("[modgap] claims ledger: 3 of 3 verdicts as in the committed reference") and "3 estimates" in line
+    assert print_reference_comparison(tmp_path / "nothing", reference=ref) is None

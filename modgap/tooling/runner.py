@@ -117,6 +117,25 @@ def run_record(parameters: dict, seconds: float, profile: str) -> dict:
             "commit": commit, "smoke": os.environ.get("MODGAP_SMOKE") == "1"}
 
 
+def print_reference_comparison(runs_dir: Path, smoke: bool = False,
+                               reference: Path = REPO_ROOT / "results" / "claims.csv") -> str | None:
+    """One line: how this run's claims ledger (notebook 07) compares with the committed reference run."""
+    ledger = Path(runs_dir) / ("07_claims-smoke" if smoke else "07_claims") / "ledger.csv"
+    if not (ledger.exists() and reference.exists()):
+        return None
+    import pandas as pd
+
+    from modgap.tooling.ledger import compare_with_reference
+
+    merged = compare_with_reference(pd.read_csv(ledger), reference)
+    known = merged.verdict_ref.notna()
+    line = (f"[modgap] claims ledger: {int(merged.same_verdict[known].sum())} of {int(known.sum())} verdicts as in the "
+            f"committed reference ({reference.relative_to(REPO_ROOT) if reference.is_relative_to(REPO_ROOT) else reference}), {int(merged.in_ref_interval[known].sum())} estimates "
+            f"inside its intervals" + (" (smoke run: tiny data, not comparable)" if smoke else ""))
+    print(line)
+    return line
+
+
 def gather_results(runs_dir: str | Path = RUNS_DIR, smoke: bool = False):
     """Concatenate every ``runs/*/results.csv`` (with a ``notebook`` column) into ``runs/results.csv``.
 
@@ -204,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
 
         write_json(out.parent / "run.json", run_record(nb_params, seconds, args.profile))
         print(f"[modgap] {nb.name} done in {seconds:.0f} s -> {out.relative_to(Path.cwd()) if out.is_relative_to(Path.cwd()) else out}", flush=True)
+    print_reference_comparison(runs, smoke=args.smoke)
     table = gather_results(runs, smoke=args.smoke)
     if table is not None:
         name = "results-smoke.csv" if args.smoke else "results.csv"
