@@ -107,8 +107,8 @@ class Views(NamedTuple):
     b: torch.Tensor  # (B, 1, ...) their partners in B
     ra: torch.Tensor  # what E saw of a (G(a), T(a) or a)
     rb: torch.Tensor  # what E saw of b
-    fa: torch.Tensor  # (B, D) E's features of ra
-    fb: torch.Tensor  # (B, D) E's features of rb
+    fa: torch.Tensor | None  # (B, D) E's features of ra (None in a stage that does not train E)
+    fb: torch.Tensor | None  # (B, D) E's features of rb
 
 
 @dataclass(frozen=True)

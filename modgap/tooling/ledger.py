@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from modgap.metrics.uncertainty import Estimate, verdict
+from modgap.metrics.uncertainty import VERDICTS, Estimate, verdict
 
 COLUMNS = ["claim", "source", "statistic", "value", "low", "high", "level", "n_seeds", "n_queries", "test",
            "margin", "where"]
@@ -116,7 +116,11 @@ def publish(runs_dir, results_dir, readme=None, notebooks: list[str] | None = No
         if meta.exists():
             runs[name] = json.loads(meta.read_text())
     atomic_write(results_dir / "run.json", lambda fh: json.dump(runs, fh, indent=2))
-    md = markdown_table(table)
+    counts = table.verdict.value_counts()
+    seeds = sorted({int(n) for n in table.n_seeds if n > 0})
+    md = (f"{len(table)} claims: " + ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS)
+          + f" (model seeds per claim: {', '.join(map(str, seeds)) or '—'}; `results/run.json` has the settings).\n\n"
+          + markdown_table(table))
     atomic_write(results_dir / "ledger.md", lambda fh: fh.write("# The claims ledger of the reference run\n\n" + md + "\n"))
     if readme is not None:
         text = Path(readme).read_text()
