@@ -58,7 +58,7 @@ def test_settings_follow_the_parameters_and_smoke_mode(tmp_path):
 
     P = SimpleNamespace(tasks=["Raman-IR", "visible-nir"], seed=3, epochs=7, spectra_epochs=2, n_train_images=100,
                         n_test_images=50, n_train_measurements=5, models_dir=str(tmp_path / "m"), perceptual="phi",
-                        n_seeds=2, fashion_root="")
+                        n_seeds=2, fashion_root="", fresh_spectra=False)
     S = settings(P, smoke=False)
     assert S.epochs == {"Raman-IR": 2, "visible-nir": 7} and S.seeds == [3, 4] and S.data_seed == 3
     assert S.task_args() == dict(seed=3, n_train_measurements=5, n_test_measurements=4, n_train_images=100,

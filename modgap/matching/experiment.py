@@ -54,7 +54,8 @@ class MatchingSettings:
 
 
 def settings(P, smoke: bool) -> MatchingSettings:
-    """The settings of notebooks 02–04 from their parameters ``P`` (``PARAMETERS`` and, in 03 and 04, ``n_seeds``). Smoke mode: tiny data, one epoch, one seed, and its own models folder."""
+    """The settings of notebooks 02–04 from their parameters ``P`` (``PARAMETERS`` and, in 03 and 04,
+    ``n_seeds``). Smoke mode: tiny data, one epoch, one seed, and its own models folder."""
     from modgap.paths import output_dir
 
     if smoke:
@@ -67,7 +68,7 @@ def settings(P, smoke: bool) -> MatchingSettings:
     return MatchingSettings(tasks=list(P.tasks), data_seed=P.seed, sizes=sizes, epochs=epochs,
                             seeds=list(range(P.seed, P.seed + n_seeds)), phi_epochs=1 if smoke else 2,
                             models_dir=output_dir(P.models_dir, smoke=smoke), perceptual=P.perceptual,
-                            fashion_root=getattr(P, "fashion_root", ""), fresh_spectra=getattr(P, "fresh_spectra", False))
+                            fashion_root=P.fashion_root, fresh_spectra=P.fresh_spectra)
 
 
 @dataclass(frozen=True)
