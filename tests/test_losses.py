@@ -98,3 +98,23 @@ def test_learnable_temperature_and_errors():
         GapClosingLoss("clip", temperature=0)
     with pytest.raises(ValueError, match=r"\(N, D\)"):
         info_nce(torch.zeros(3, 2), torch.zeros(4, 2))
+
+
+def test_group_centroid_uniformity_is_cu_for_one_pair_per_group_and_joins_a_group():
+    from modgap.losses import cu_loss, group_centroids
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.nn.functional.normalize(torch.randn(6, 5, generator=g), dim=1)
+    y = torch.nn.functional.normalize(torch.randn(6, 5, generator=g), dim=1)
+    assert torch.allclose(cu_loss(x, y, groups=torch.tensor([5, 4, 3, 2, 1, 0])), cu_loss(x, y))  # any labels, one pair each
+    groups = torch.tensor([0, 0, 1, 1, 2, 2])
+    mu = group_centroids(x, y, groups)
+    assert mu.shape == (3, 5)
+    expected = torch.nn.functional.normalize(x[:2].sum(0) + y[:2].sum(0), dim=0)
+    assert torch.allclose(mu[0], expected, atol=1e-6)
+    # the loss is the uniformity of those three centroids, by hand
+    sq = torch.cdist(mu, mu).pow(2)
+    off = ~torch.eye(3, dtype=torch.bool)
+    assert torch.allclose(cu_loss(x, y, groups), torch.log(torch.exp(-2 * sq[off]).mean()), atol=1e-6)
+    with pytest.raises(ValueError, match="groups"):
+        cu_loss(x, y, groups=torch.tensor([0, 1]))

@@ -2,7 +2,9 @@ import numpy as np
 import pytest
 import torch
 
-from modgap.matching.occlusion import occlude, occlude_images, occlude_spectra, robustness_summary, sensitivity_map
+from modgap.data.occluders import occlude, occlude_images, occlude_spectra
+from modgap.matching.occlusion import sensitivity_map
+from modgap.metrics.robustness import occlusion_auc, robustness_summary
 
 
 @pytest.mark.parametrize("kind", ["random", "band", "peaks"])
@@ -88,3 +90,18 @@ def test_widget_builds_without_a_browser():
     assert "ranked" in box.children[2].value
     fig, info = explorer_figure(T, models["siamese"], feats["siamese"], 1, 0.3, 0.2)
     assert 1 <= info["rank"] <= 6
+
+
+def test_occlusion_auc_is_the_trapezoid_mean_per_query_and_agrees_with_the_summary():
+    f = [0.0, 0.1, 0.3, 0.5]
+    curve = np.array([0.8, 0.7, 0.4, 0.1])
+    assert occlusion_auc(f, curve) == pytest.approx(robustness_summary(f, curve)["auc"])
+    by_hand = (0.1 * (0.8 + 0.7) / 2 + 0.2 * (0.7 + 0.4) / 2 + 0.2 * (0.4 + 0.1) / 2) / 0.5
+    assert occlusion_auc(f, curve) == pytest.approx(by_hand)
+    hits = np.array([[1, 0, 1], [1, 0, 0], [0, 0, 0], [0, 1, 0]], float)  # (fractions, queries)
+    assert np.allclose(occlusion_auc(f, hits), [occlusion_auc(f, hits[:, q]) for q in range(3)])
+    assert np.allclose(occlusion_auc([0.0], hits[:1]), hits[0])  # one fraction: the clean score
+    with pytest.raises(ValueError, match="increase"):
+        occlusion_auc([0.0, 0.3, 0.1, 0.5], curve)
+    with pytest.raises(ValueError, match="fractions"):
+        occlusion_auc([0.0, 0.5], curve)

@@ -25,9 +25,9 @@ from modgap.losses.perceptual import perceptual_loss
 from modgap.losses.pixel import reconstruction_loss, transformation_loss
 from modgap.losses.schedules import alpha_schedule, beta_schedule
 from modgap.losses.ssim import ssim, ssim_loss
-from modgap.losses.uniformity import cu_loss, modality_uniformity_loss, pair_centroids, uniformity
+from modgap.losses.uniformity import cu_loss, group_centroids, modality_uniformity_loss, pair_centroids, uniformity
 
-__all__ = ["info_nce", "LearnableTemperature", "CLIP_INITIAL_TEMPERATURE", "atp_loss", "cu_loss", "uniformity", "pair_centroids",
+__all__ = ["info_nce", "LearnableTemperature", "CLIP_INITIAL_TEMPERATURE", "atp_loss", "cu_loss", "uniformity", "pair_centroids", "group_centroids",
            "modality_uniformity_loss", "alpha_schedule", "beta_schedule", "GapClosingLoss", "VARIANTS",
            "multi_positive_info_nce", "transformation_loss", "reconstruction_loss", "adversarial_loss", "domain_bce",
            "perceptual_loss", "ssim", "ssim_loss", "mmd_loss", "coral_loss"]

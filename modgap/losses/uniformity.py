@@ -6,6 +6,10 @@ With μ_i = normalize((x_i + y_i) / 2), the centre of pair i,
 
 the uniformity loss of Wang & Isola (2020) with t = 2, applied to pair centroids rather than to each
 modality separately: the pairs spread over the sphere, while L_ATP keeps each pair together.
+
+With ``groups`` (identities, e.g. the measurements of one molecule in a matching batch) the centroid is
+that of the group, μ_g = normalize(mean_{i ∈ g} (x_i + y_i)/2), and the sum runs over distinct groups:
+samples of one identity are not pushed apart. With one pair per group this is L_CU above.
 """
 from __future__ import annotations
 
@@ -30,11 +34,23 @@ def uniformity(z: torch.Tensor, t: float = 2.0) -> torch.Tensor:
     return torch.logsumexp(-t * sq[off], dim=0) - math.log(n * (n - 1))
 
 
-def cu_loss(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Centroid uniformity of the true pairs; x, y: (N, D), L2-normalised."""
+def group_centroids(x: torch.Tensor, y: torch.Tensor, groups: torch.Tensor) -> torch.Tensor:
+    """μ_g = normalize(mean over the pairs of group g of (x_i + y_i)/2), shape (G, D), groups in sorted order."""
+    _, inverse = torch.unique(groups, return_inverse=True)  # (N,) group index of each pair
+    sums = torch.zeros(int(inverse.max()) + 1, x.shape[1], dtype=x.dtype, device=x.device)
+    sums = sums.index_add(0, inverse, 0.5 * (x + y))  # the normalisation makes the mean a sum
+    return F.normalize(sums, dim=1)
+
+
+def cu_loss(x: torch.Tensor, y: torch.Tensor, groups: torch.Tensor | None = None) -> torch.Tensor:
+    """Centroid uniformity of the true pairs (or of the ``groups`` (N,), when given); x, y: (N, D), L2-normalised."""
     if x.shape != y.shape:
         raise ValueError(f"x and y must have the same shape, got {tuple(x.shape)} and {tuple(y.shape)}")
-    return uniformity(pair_centroids(x, y))
+    if groups is None:
+        return uniformity(pair_centroids(x, y))
+    if groups.shape != (len(x),):
+        raise ValueError(f"groups must be ({len(x)},), one per pair; got {tuple(groups.shape)}")
+    return uniformity(group_centroids(x, y, groups))
 
 
 def modality_uniformity_loss(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from modgap.matching.occlusion import occlude_images, occlude_spectra, sensitivity_map
+from modgap.data.occluders import occlude_images, occlude_spectra
+from modgap.matching.occlusion import sensitivity_map
 from modgap.metrics.identification import similarity
 
 

@@ -1,0 +1,37 @@
+"""Robustness to occlusion as one number per model (notebooks 04 and 08).
+
+A model's score s(f) (rank-1, R@1, V-Measure) is measured at occluded fractions f_0 = 0 < f_1 < … < f_K:
+
+    AUC = (1 / (f_K − f_0)) ∫ s(f) df          (trapezoid; the mean score over the occlusion range)
+    relative AUC = AUC / s(0)                   (1: occlusion costs nothing; how much of its clean score it keeps)
+    drop at 30% = (s(0) − s(0.3)) / s(0)
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def robustness_summary(fractions, scores) -> dict:
+    """Normalised area under score(fraction) over [0, max f], and the relative drop at 30% occlusion."""
+    fractions, scores = np.asarray(fractions, float), np.asarray(scores, float)
+    order = np.argsort(fractions)
+    fractions, scores = fractions[order], scores[order]
+    span = fractions[-1] - fractions[0]
+    auc = float(np.sum(np.diff(fractions) * (scores[1:] + scores[:-1]) / 2) / span) if span > 0 else float(scores[0])
+    at30 = float(np.interp(0.3, fractions, scores))
+    drop = float((scores[0] - at30) / scores[0]) if scores[0] > 0 else float("nan")
+    return {"auc": auc, "drop_at_30": drop}
+
+
+def occlusion_auc(fractions, scores, axis: int = 0) -> np.ndarray:
+    """The mean of ``scores`` over the occlusion range along ``axis`` (the trapezoid rule over ``fractions``);
+    per query when ``scores`` is (fractions, queries)."""
+    f = np.asarray(fractions, float)
+    s = np.asarray(scores, float)
+    if s.shape[axis] != len(f):
+        raise ValueError(f"{len(f)} fractions but scores have {s.shape[axis]} along axis {axis}")
+    if len(f) < 2 or np.ptp(f) == 0:
+        return np.take(s, 0, axis=axis)
+    if np.any(np.diff(f) <= 0):
+        raise ValueError(f"fractions must increase, got {list(f)}")
+    return np.trapezoid(s, f, axis=axis) / (f[-1] - f[0])
