@@ -54,3 +54,18 @@ def test_true_match_ranks_agree_with_recall_at_k(rng):
     for k in (1, 5, 10):
         assert (ranks["x→y"] <= k).mean() == r[f"R@{k} x→y"] and (ranks["y→x"] <= k).mean() == r[f"R@{k} y→x"]
     assert (true_match_ranks(x, x)["x→y"] == 1).all()
+
+
+def test_fast_v_measure_equals_scikit_learns_including_the_degenerate_cases():
+    from sklearn.metrics import v_measure_score
+
+    from modgap.metrics.clustering import v_measure
+
+    rng = np.random.default_rng(0)
+    for n, n_classes, n_clusters in [(2000, 10, 10), (50, 3, 7), (10, 1, 3), (10, 3, 1), (10, 1, 1), (30, 5, 5)]:
+        truth, clusters = rng.integers(0, n_classes, n), rng.integers(0, n_clusters, n)
+        assert v_measure(truth, clusters) == pytest.approx(v_measure_score(truth, clusters), abs=1e-12)
+    truth = rng.integers(0, 10, 200)
+    assert v_measure(truth, (truth + 3) % 10) == pytest.approx(1.0)  # a relabelling is a perfect clustering
+    with pytest.raises(ValueError, match="must be"):
+        v_measure(truth, truth[:5])

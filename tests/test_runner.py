@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from modgap.tooling.params import ParameterError
@@ -34,3 +36,22 @@ def test_run_success_and_failure_leave_honest_files(tmp_path, monkeypatch, make_
         run_notebook(bad, tmp_path / "runs" / "02_bad")
     files = sorted(p.name for p in (tmp_path / "runs" / "02_bad").iterdir())
     assert files == ["02_bad.failed.ipynb"]  # no file that looks like a finished run
+
+
+def test_the_ledger_runs_last_and_gathering_reads_notebook_folders_of_the_run_mode(tmp_path, monkeypatch):
+    import pandas as pd
+
+    from modgap.tooling.runner import main, run_order
+
+    names = ["00_a.ipynb", "07_claims.ipynb", "08_b.ipynb"]
+    assert [p.name for p in run_order([Path(n) for n in names])] == ["00_a.ipynb", "08_b.ipynb", "07_claims.ipynb"]
+    runs = tmp_path / "runs"
+    for folder, v in [("03_x", 1), ("03_x-smoke", 2), ("full", 3)]:  # "full": a profile's own runs folder
+        (runs / folder).mkdir(parents=True)
+        pd.DataFrame({"value": [v]}).to_csv(runs / folder / "results.csv", index=False)
+    assert gather_results(runs)["value"].tolist() == [1]
+    assert gather_results(runs, smoke=True)["value"].tolist() == [2]
+    # MODGAP_SMOKE=1 without --smoke is a smoke run: it gathers the smoke folders into results-smoke.csv
+    monkeypatch.setenv("MODGAP_SMOKE", "1")
+    assert main(["--runs-dir", str(runs), str(tmp_path / "none.ipynb")]) == 1  # the notebook is missing: a failure
+    assert pd.read_csv(runs / "results-smoke.csv")["value"].tolist() == [2]

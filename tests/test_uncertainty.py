@@ -72,3 +72,23 @@ def test_verdicts():
     assert verdict(Estimate(0.2, 0.1, 0.3), ">", margin=0.5) == "not reproduced"
     with pytest.raises(ValueError, match="margin"):
         verdict(straddle, "within")
+
+
+def test_stratified_bootstrap_with_one_stratum_is_the_plain_one_and_keeps_each_stratum_apart():
+    from modgap.metrics.uncertainty import bootstrap_statistic, bootstrap_stratified
+
+    rng = np.random.default_rng(0)
+    v = rng.normal(size=(3, 50))
+    plain = bootstrap_statistic(lambda s, q: v[s][:, q].mean(), 3, 50, n_boot=300, seed=4)
+    strat = bootstrap_stratified(lambda s, qs: v[s][:, qs[0]].mean(), 3, [50], n_boot=300, seed=4)
+    assert (plain.value, plain.low, plain.high) == (strat.value, strat.low, strat.high)
+    # two strata of different sizes: every draw hands each stratum indices of its own range and size
+    seen = []
+    bootstrap_stratified(lambda s, qs: seen.append([(len(q), q.max()) for q in qs]) or 0.0, 2, [5, 40], n_boot=50)
+    assert all(a[0] == 5 and a[1] < 5 and b[0] == 40 and b[1] < 40 for a, b in seen)
+    # a pooled mean of two strata with known means: the interval covers the truth
+    a, b = rng.normal(1.0, 1.0, size=(1, 400)), rng.normal(3.0, 1.0, size=(1, 100))
+    est = bootstrap_stratified(lambda s, qs: 0.5 * (a[0, qs[0]].mean() + b[0, qs[1]].mean()), 1, [400, 100], seed=1)
+    assert est.low < 2.0 < est.high and est.n_queries == 500
+    with pytest.raises(ValueError, match="stratum"):
+        bootstrap_stratified(lambda s, qs: 0.0, 1, [])

@@ -106,14 +106,16 @@ def train_or_load(T: MatchingTask, method: str, seed: int, epochs: int, ckpt_dir
 
 
 def matching_jobs(tasks: dict[str, MatchingTask], methods, S: MatchingSettings,
-                  phi: dict[str, PerceptualNet] | None = None) -> dict[tuple[str, str, int], dict]:
+                  phi: dict[str, PerceptualNet] | None = None, **config) -> dict[tuple[str, str, int], dict]:
     """The ``train_or_load`` arguments of every (task, method, seed), keyed by that triple, in the order of a
     results table: task, then method, then seed. φ and ``perceptual`` go only to the methods with cmUNet's
-    perceptual term (MarrNet), so the baselines' checkpoints do not change with them."""
+    perceptual term (MarrNet), so the baselines' checkpoints do not change with them. ``config``: other
+    ``MatchConfig`` settings for every job (e.g. ``gap_closing="atp+cu"``)."""
     phi = phi or {}
     return {(name, method, s): dict(T=T, method=method, seed=s, epochs=S.epochs[name], ckpt_dir=S.models_dir,
                                     **(dict(phi=phi.get(name), perceptual=S.perceptual) if METHODS[method].perceptual else {}),
-                                    **(dict(fresh_data=True) if S.fresh_spectra and T.redraw is not None else {}))
+                                    **(dict(fresh_data=True) if S.fresh_spectra and T.redraw is not None else {}),
+                                    **config)
             for name, T in tasks.items() for method in methods for s in S.seeds}
 
 

@@ -1,7 +1,8 @@
 """Where a matcher looks: occlusion analysis of the matching track (notebook 04).
 
 - ``sensitivity_map``: slide an occluder over the probes and record how much similarity to the true match drops;
-- ``reference_regions``: where a matcher *should* look, to compare with.
+- ``reference_regions``: where a matcher *should* look, to compare with;
+- ``occluded_hits``: each probe's rank-1 hit as more of it is hidden (the units of robustness intervals).
 
 The occluders themselves are ``modgap.data.occluders`` (shared with the contrastive track); robustness as
 one number per model is ``modgap.metrics.robustness``.
@@ -66,3 +67,14 @@ def reference_regions(task) -> np.ndarray:
         ir = lorentzian_spectrum(L.wavenumbers, L.ir / L.ir.max(), MATCH_GRID, 16)
         shared += np.minimum(raman, ir)
     return shared / len(ids)
+
+
+def occluded_hits(model, T, fractions, kind: str, seed: int = 0) -> np.ndarray:
+    """(fractions, probes): 1 where probe q of task ``T``, occluded at each fraction (the gallery whole), still
+    finds its true match at rank 1 with ``model`` (a ``Matcher``)."""
+    from modgap.data.occluders import occlude
+    from modgap.metrics.identification import per_query_scores
+
+    gallery = model.embed_all(T.gallery, "b")
+    return np.stack([per_query_scores(model.embed_all(occlude(T.probe, f, kind, seed=seed)[0] if f > 0 else T.probe, "a"),
+                                      gallery, T.probe_ids, T.gallery_ids)["rank1"] for f in fractions])

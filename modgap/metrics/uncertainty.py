@@ -123,6 +123,24 @@ def bootstrap_statistic(statistic: Callable[[np.ndarray, np.ndarray], float], n_
 VERDICTS = ("reproduced", "not reproduced", "inconclusive")
 
 
+def bootstrap_stratified(statistic: Callable[[np.ndarray, list[np.ndarray]], float], n_seeds: int,
+                         n_queries: list[int], n_boot: int = 1000, level: float = LEVEL, seed: int = 0) -> Estimate:
+    """``bootstrap_statistic`` over several test sets at once (strata, e.g. the tasks of a pooled comparison):
+    each draw resamples the seeds once, and the queries of every stratum within that stratum, so each keeps its
+    size. ``statistic(seed_indices, [query_indices per stratum]) -> float``. With one stratum it draws exactly
+    what ``bootstrap_statistic`` draws."""
+    if not n_queries or min(n_queries) < 1:
+        raise ValueError(f"n_queries must list at least one stratum of at least one query, got {n_queries}")
+    rng = np.random.default_rng(seed)
+    s_idx = rng.integers(0, n_seeds, (n_boot, n_seeds)) if n_seeds > 1 else np.zeros((n_boot, 1), int)
+    q_idx = [rng.integers(0, n, (n_boot, n)) for n in n_queries]
+    value = statistic(np.arange(n_seeds), [np.arange(n) for n in n_queries])
+    draws = np.array([statistic(s_idx[b], [q[b] for q in q_idx]) for b in range(n_boot)], np.float64)
+    if not np.isfinite(draws).all():
+        raise ValueError("the statistic was not finite on some bootstrap draws")
+    return _interval(value, draws, level, n_seeds, int(sum(n_queries)))
+
+
 def verdict(est: Estimate, claim: str, margin: float = 0.0) -> str:
     """The verdict on a claim about the quantity ``est`` estimates.
 

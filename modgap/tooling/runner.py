@@ -27,6 +27,15 @@ def numbered_notebooks(folder: Path = NOTEBOOK_DIR) -> list[Path]:
     return sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
 
 
+#: the claims ledger reads every other notebook's claims, so it runs after them whatever its number
+LEDGER_NOTEBOOK = "07_claims"
+
+
+def run_order(notebooks: list[Path]) -> list[Path]:
+    """``notebooks`` as given, with the ledger notebook moved to the end."""
+    return sorted(notebooks, key=lambda p: Path(p).stem == LEDGER_NOTEBOOK)
+
+
 def declared_parameters(notebook: Path) -> dict:
     """The names and inferred types of a notebook's ``parameters`` cell (papermill's own parser)."""
     import papermill
@@ -120,7 +129,7 @@ def run_record(parameters: dict, seconds: float, profile: str) -> dict:
 def print_reference_comparison(runs_dir: Path, smoke: bool = False,
                                reference: Path = REPO_ROOT / "results" / "claims.csv") -> str | None:
     """One line: how this run's claims ledger (notebook 07) compares with the committed reference run."""
-    ledger = Path(runs_dir) / ("07_claims-smoke" if smoke else "07_claims") / "ledger.csv"
+    ledger = Path(runs_dir) / (LEDGER_NOTEBOOK + ("-smoke" if smoke else "")) / "ledger.csv"
     if not (ledger.exists() and reference.exists()):
         return None
     import pandas as pd
@@ -147,7 +156,7 @@ def gather_results(runs_dir: str | Path = RUNS_DIR, smoke: bool = False):
 
     runs_dir = Path(runs_dir)
     frames = []
-    for csv in sorted(runs_dir.glob("*/results.csv")):
+    for csv in sorted(runs_dir.glob("[0-9][0-9]_*/results.csv")):  # notebook folders only, not a profile's runs
         if csv.parent.name.endswith("-smoke") != smoke:
             continue
         df = pd.read_csv(csv)
@@ -198,7 +207,14 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.smoke:
         os.environ["MODGAP_SMOKE"] = "1"
-    notebooks = [Path(n) for n in args.notebooks] or numbered_notebooks()
+    from modgap.tooling.params import smoke_default
+
+    try:
+        args.smoke = smoke_default(None)  # --smoke, or MODGAP_SMOKE=1 in the environment: the same run
+    except ParameterError as exc:
+        print(f"[modgap] {exc}", file=sys.stderr)
+        return 2
+    notebooks = run_order([Path(n) for n in args.notebooks] or numbered_notebooks())
     params = {k: _parse_value(v) for k, v in args.parameter}
     try:
         profile, profile_runs = load_profile(args.profile)

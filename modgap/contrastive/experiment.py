@@ -1,0 +1,117 @@
+"""The two-tower experiment of notebook 05, shared with notebook 08: the image–caption data, the methods
+(loss variant × temperature regime) and train-or-load.
+
+A model is kept under ``<05's output folder>/checkpoints/<checkpoint_name>``, a name that covers every
+setting and the data, so notebook 08 loads the models 05 trained (and trains them itself when 05 has not run).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from modgap.contrastive.two_tower import TwoTower, TwoTowerConfig, checkpoint_name, train_two_tower
+from modgap.losses import CLIP_INITIAL_TEMPERATURE
+
+#: the shipped Fashion-MNIST subset: 05 uses all of it, the first ``n_train`` (after a seeded shuffle) to train
+N_PAIRS = 3000
+#: smoke mode (tiny and fast) in 05 and 08: one seed, one epoch, 256 of 512 pairs for training
+SMOKE_SIZES = dict(epochs=1, n_train=256, n_total=512)
+
+
+def gap_closing_methods(temperature: float, low_temperature: float) -> dict[str, tuple[str, float, bool]]:
+    """05's rows, ``name -> (loss variant, τ (its start when learned), learnable τ)``: InfoNCE alone and with
+    L_ATP + L_CU in three temperature regimes — a fixed τ, a low fixed τ, and CLIP's learnable τ from 0.07 —
+    and the two single-term ablations at the fixed τ. The first of each regime's pair is the reference."""
+    base, low, learned = f"CLIP (τ={temperature:g})", f"CLIP (τ={low_temperature:g})", "CLIP (learned τ)"
+    return {
+        base: ("clip", temperature, False),
+        "+ L_ATP + L_CU": ("full", temperature, False),
+        "+ L_ATP only": ("atp", temperature, False),
+        "+ L_CU only": ("cu", temperature, False),
+        low: ("clip", low_temperature, False),
+        f"+ L_ATP + L_CU (τ={low_temperature:g})": ("full", low_temperature, False),
+        learned: ("clip", CLIP_INITIAL_TEMPERATURE, True),
+        "+ L_ATP + L_CU (learned τ)": ("full", CLIP_INITIAL_TEMPERATURE, True),
+    }
+
+
+def regimes(temperature: float, low_temperature: float) -> dict[str, tuple[str, str]]:
+    """``regime -> (full objective, InfoNCE alone)``: the paired comparisons of 05 and 08, by method name."""
+    names = list(gap_closing_methods(temperature, low_temperature))
+    return {f"τ = {temperature:g}": (names[1], names[0]), f"τ = {low_temperature:g}": (names[5], names[4]),
+            "learned τ": (names[7], names[6])}
+
+
+@dataclass
+class CaptionedImages:
+    """Fashion-MNIST images with generated captions, shuffled by the data seed; the first ``n_train`` train."""
+
+    images: torch.Tensor  # (N, 1, 28, 28) in [0, 1]
+    labels: np.ndarray  # (N,) class
+    captions: list[str]
+    text: torch.Tensor  # (N, 384) frozen MiniLM features, or (N, T) token ids for the scratch encoder
+    n_train: int
+    seed: int
+    text_encoder: str
+    cached: bool = False  # the MiniLM features came from the cache
+
+    @property
+    def train(self) -> np.ndarray:
+        return np.arange(len(self.labels)) < self.n_train
+
+    @property
+    def test(self) -> np.ndarray:
+        return ~self.train
+
+    def checkpoint(self, cfg: TwoTowerConfig, folder: str | Path) -> Path:
+        """Where the model trained with ``cfg`` on these data is kept in ``folder``."""
+        return Path(folder) / checkpoint_name(cfg, n_train=self.n_train, n_total=len(self.labels), data_seed=self.seed,
+                                              text_encoder=self.text_encoder)
+
+
+def captioned_images(seed: int, n_train: int, n_total: int = N_PAIRS, text_encoder: str = "minilm",
+                     cache_dir: str | Path | None = None) -> CaptionedImages:
+    """``n_total`` images of the shipped subset drawn by ``seed``, their captions and text-tower inputs."""
+    from modgap.data import load_fashion_mnist
+    from modgap.data.captions import make_captions, tokenize
+
+    if not 0 < n_train < n_total:
+        raise ValueError(f"n_train must be between 1 and n_total - 1 = {n_total - 1}, got {n_train}")
+    if text_encoder not in ("minilm", "scratch"):
+        raise ValueError(f"text_encoder must be 'minilm' or 'scratch', got {text_encoder!r}")
+    images, labels = load_fashion_mnist()
+    if n_total > len(images):
+        raise ValueError(f"n_total = {n_total} pairs requested but the subset has {len(images)} images")
+    order = np.random.default_rng(seed).permutation(len(images))[:n_total]
+    images, labels = images[order], labels[order]
+    captions = make_captions(images, labels, seed=seed)
+    cached = False
+    if text_encoder == "minilm":
+        from modgap.models.minilm import encode_captions
+        from modgap.paths import RUNS_DIR
+
+        feats, cached = encode_captions(captions, cache_dir=Path(cache_dir) if cache_dir else RUNS_DIR / "cache")
+        text = torch.tensor(feats)
+    else:
+        ids, _ = tokenize(captions)
+        text = torch.tensor(ids)
+    x = torch.tensor(images, dtype=torch.float32)[:, None] / 255.0
+    return CaptionedImages(x, labels, captions, text, n_train, seed, text_encoder, cached)
+
+
+def train_or_load_tower(data: CaptionedImages, cfg: TwoTowerConfig, folder: str | Path, device=None):
+    """``(model, FitResult)`` for ``cfg`` trained on ``data``'s training pairs, loaded from ``folder`` when a
+    complete checkpoint is there (``FitResult.epochs_run == 0``), else trained (or resumed) and kept there."""
+    tr = data.train
+    return train_two_tower(cfg, data.images[tr], data.text[tr], device=device, checkpoint=data.checkpoint(cfg, folder))
+
+
+def embed_test(model: TwoTower, data: CaptionedImages, images: torch.Tensor | None = None, device=None):
+    """Raw embeddings (N_test, D) of the test images (or of ``images``, e.g. occluded ones) and their captions."""
+    device = device or next(model.parameters()).device
+    te = data.test
+    imgs = data.images[te] if images is None else images
+    return model.embed(imgs.to(device), data.text[te].to(device))
