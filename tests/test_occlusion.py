@@ -90,6 +90,32 @@ def test_widget_builds_without_a_browser():
     assert "ranked" in box.children[2].value
     fig, info = explorer_figure(T, models["siamese"], feats["siamese"], 1, 0.3, 0.2)
     assert 1 <= info["rank"] <= 6
+    size, row, col = box.children[1].children
+    assert (row.description, col.description) == ("row", "column")
+    col.value = 1.0  # the column slider moves the square sideways only
+
+
+def test_the_explorers_square_moves_along_each_axis_on_its_own_and_is_drawn():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from modgap.matching.explorer import _occlude_at, explorer_figure
+    from modgap.matching.methods import MatchConfig, Matcher
+    from modgap.matching.tasks import load_task
+
+    x = torch.rand(1, 1, 28, 28)
+    _, top_right = _occlude_at(x, 0.25, (0.0, 1.0))
+    rows, cols = np.flatnonzero(top_right[0, 0].any(1)), np.flatnonzero(top_right[0, 0].any(0))
+    assert rows[0] == 0 and cols[-1] == 27  # (row 0, column 1): the top-right corner, not the diagonal
+    _, bottom_left = _occlude_at(x, 0.25, (1.0, 0.0))
+    assert bottom_left[0, 0, 27, 0] and not bottom_left[0, 0, 0, 27]
+    assert torch.equal(_occlude_at(x, 0.25, 0.5)[1], _occlude_at(x, 0.25, (0.5, 0.5))[1])  # one number: both axes
+    T = load_task("photo-sketch", n_train_images=4, n_test_images=4)
+    model = Matcher(MatchConfig(method="siamese", dim=2, width=4, embed_dim=8)).eval()
+    fig, _ = explorer_figure(T, model, model.embed_all(T.gallery, "b"), 0, 0.25, (0.0, 1.0), heat=False)
+    outline = [p for p in fig.axes[0].patches if not p.get_fill()]
+    assert len(outline) == 1 and outline[0].get_edgecolor()[:3] == (1.0, 0.0, 0.0)  # a red frame around the square
+    assert len(fig.axes[0].images) == 2  # the probe, and the tint over the hidden square
 
 
 def test_occlusion_auc_is_the_trapezoid_mean_per_query_and_agrees_with_the_summary():

@@ -35,7 +35,34 @@ def test_run_success_and_failure_leave_honest_files(tmp_path, monkeypatch, make_
     with pytest.raises(NotebookFailed, match="02_bad.ipynb failed in cell 3: ValueError: broken on purpose"):
         run_notebook(bad, tmp_path / "runs" / "02_bad")
     files = sorted(p.name for p in (tmp_path / "runs" / "02_bad").iterdir())
-    assert files == ["02_bad.failed.ipynb"]  # no file that looks like a finished run
+    assert files == ["02_bad.failed.ipynb", "failed-run"]  # no file that looks like a finished run
+
+
+def test_a_failed_run_leaves_the_last_good_run_whole_and_sets_its_own_files_apart(tmp_path, monkeypatch, make_notebook, capfd):
+    monkeypatch.setenv("MODGAP_SMOKE", "0")
+    body = ("import pathlib\nout = pathlib.Path(output_dir)\n(out / 'fig.png').write_text(f'run {x}')\n"
+            "(out / f'only_{x}.csv').write_text('a')\n(out / 'cache').mkdir(exist_ok=True)\n"
+            "(out / 'cache' / f'model_{x}.pt').write_text('m')\nassert x != 2, 'broken on purpose'")
+    nb = make_notebook(tmp_path / "01_t.ipynb", PARAMS, body)
+    out = tmp_path / "runs" / "01_t"
+    run_notebook(nb, out, {"x": 1})
+    with pytest.raises(NotebookFailed, match="broken on purpose"):
+        run_notebook(nb, out, {"x": 2})
+    assert (out / "fig.png").read_text() == "run 1"  # the good run's figure, not the failed run's
+    assert not (out / "only_2.csv").exists() and (out / "only_1.csv").exists()
+    assert (out / "01_t.ipynb").exists() and (out / "01_t.failed.ipynb").exists()
+    assert (out / "failed-run" / "fig.png").read_text() == "run 2" and (out / "failed-run" / "only_2.csv").exists()
+    assert sorted(p.name for p in (out / "cache").iterdir()) == ["model_1.pt", "model_2.pt"]  # caches are kept
+    assert not list(out.glob(".previous-run-*"))
+    run_notebook(nb, out, {"x": 3})  # a good run again: no trace of the failure is left
+    assert (out / "fig.png").read_text() == "run 3"
+    assert not (out / "01_t.failed.ipynb").exists() and not (out / "failed-run").exists()
+    # -p output_dir sends the executed notebook where the figures go
+    elsewhere = tmp_path / "elsewhere"
+    assert run_notebook(nb, out, {"x": 4, "output_dir": str(elsewhere)}) == elsewhere / "01_t.ipynb"
+    assert (elsewhere / "fig.png").read_text() == "run 4"
+    # the kernel talks over IPC, so it does not warn about TCP
+    assert "without encryption" not in capfd.readouterr().err
 
 
 def test_the_ledger_runs_last_and_gathering_reads_notebook_folders_of_the_run_mode(tmp_path, monkeypatch):

@@ -1,5 +1,5 @@
 """An ipywidgets explorer for occlusion: pick a method and a probe, move and resize the occluder, and see
-the match result and where the method looks. A front end to :mod:`modgap.matching.occlusion`; the same figure is
+the match result and where the method looks. A front end to :mod:`modgap.data.occluders` and :mod:`modgap.matching.occlusion`; the same figure is
 available without widgets (:func:`explorer_figure`) for papermill runs and HTML reports.
 """
 from __future__ import annotations
@@ -12,22 +12,26 @@ from modgap.matching.occlusion import sensitivity_map
 from modgap.metrics.identification import similarity
 
 
-def _occlude_at(x: torch.Tensor, size: float, position: float):
-    """Hide a band (spectra) or square (images) of relative ``size`` at relative ``position`` ∈ [0, 1],
-    with the operators of ``modgap.matching.occlusion``."""
+def _occlude_at(x: torch.Tensor, size: float, position):
+    """Hide a band (spectra) or square (images) of relative ``size`` with the operators of
+    ``modgap.data.occluders``. ``position`` ∈ [0, 1] places the band; for images it is ``(row, column)``, each
+    in [0, 1] (0: top / left edge, 1: bottom / right edge), or one number for both."""
     if x.dim() == 3:
         L = x.shape[2]
-        return occlude_spectra(x, size, "band", start=round(position * (L - round(size * L))))
+        return occlude_spectra(x, size, "band", start=round(float(position) * (L - round(size * L))))
     H, W = x.shape[2:]
+    row, col = (position, position) if np.isscalar(position) else position
     k = min(round(np.sqrt(size * H * W)), H, W)  # the square's side, as occlude_images computes it
-    return occlude_images(x, size, "square", position=(round(position * (H - k)), round(position * (W - k))))
+    return occlude_images(x, size, "square", position=(round(row * (H - k)), round(col * (W - k))))
 
 
 def explorer_figure(task, model, gallery_feats: np.ndarray, probe_index: int = 0, size: float = 0.2,
-                    position: float = 0.5, heat: bool = True):
-    """Figure for one probe: occluded probe with the hidden region, rank of its true match, top-3 gallery
-    items, and (``heat``) the method's occlusion-sensitivity map for this probe. Returns (fig, info)."""
+                    position=0.5, heat: bool = True):
+    """Figure for one probe: occluded probe with the hidden region outlined, rank of its true match, top-3
+    gallery items, and (``heat``) the method's occlusion-sensitivity map for this probe. ``position``: see
+    ``_occlude_at``. Returns (fig, info)."""
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
 
     probe = task.probe[probe_index:probe_index + 1]
     occluded, mask = _occlude_at(probe, size, position)
@@ -50,7 +54,13 @@ def explorer_figure(task, model, gallery_feats: np.ndarray, probe_index: int = 0
             axes[1].plot(x, m, color="C3")
             axes[1].set(title="similarity drop when each region is hidden")
     else:
-        axes[0].imshow(occluded[0, 0].numpy(), cmap="gray")
+        axes[0].imshow(occluded[0, 0].numpy(), cmap="gray", vmin=0, vmax=1)
+        hidden = mask[0, 0].numpy()
+        if hidden.any():  # the occluder is 0 on a black background: tint it and outline it so it can be seen
+            axes[0].imshow(np.ma.masked_where(~hidden, hidden), cmap="autumn", alpha=0.45, vmin=0, vmax=1)
+            rows, cols = np.flatnonzero(hidden.any(1)), np.flatnonzero(hidden.any(0))
+            axes[0].add_patch(Rectangle((cols[0] - 0.5, rows[0] - 0.5), len(cols), len(rows), fill=False,
+                                        edgecolor="red", lw=1.5))
         axes[0].set_title(f"probe: true match at rank {rank}", fontsize=9)
         for ax, j in zip(axes[1:4], order[:3]):
             ax.imshow(task.gallery[j, 0].numpy(), cmap="gray")
@@ -73,21 +83,24 @@ def occlusion_explorer(task, models: dict, gallery_feats: dict, heat: bool = Tru
     method = W.Dropdown(options=list(models), description="method")
     probe = W.IntSlider(0, 0, len(task.probe) - 1, description="probe")
     size = W.FloatSlider(value=0.2, min=0.0, max=0.6, step=0.05, description="size")
-    position = W.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description="position")
+    # images: the square moves along each axis on its own; spectra: the band along the wavenumber axis
+    places = ([W.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description=d) for d in ("row", "column")]
+              if task.dim == 2 else [W.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description="position")])
     result = W.HTML()
     out = W.Output()
 
     def render(*_):
+        where = tuple(p.value for p in places) if task.dim == 2 else places[0].value
         with out:
             out.clear_output(wait=True)
             fig, info = explorer_figure(task, models[method.value], gallery_feats[method.value], probe.value,
-                                        size.value, position.value, heat)
+                                        size.value, where, heat)
             display(fig)
             plt.close(fig)
         result.value = (f"<b>{method.value}</b>: true identity {info['true']} ranked <b>{info['rank']}</b>; "
                         f"top 3: {info['top3']}")
 
-    for w in (method, probe, size, position):
+    for w in (method, probe, size, *places):
         w.observe(render, names="value")
     render()
-    return W.VBox([W.HBox([method, probe]), W.HBox([size, position]), result, out])
+    return W.VBox([W.HBox([method, probe]), W.HBox([size, *places]), result, out])

@@ -61,12 +61,71 @@ class NotebookFailed(RuntimeError):
         self.notebook, self.output, self.cell, self.error = notebook, output, cell, error
 
 
+def ipc_kernel_manager():
+    """A jupyter_client ``KernelManager`` whose kernel talks over local IPC sockets in a private temporary folder
+    (mode 0700) instead of TCP on localhost: nothing listens on a port, and the kernel no longer warns that it
+    is "running over TCP without encryption" at the top of every run."""
+    import shutil
+    import tempfile
+
+    from jupyter_client.manager import KernelManager
+
+    class IPCKernelManager(KernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self._ipc_dir = tempfile.mkdtemp(prefix="modgap-kernel-")
+            self.transport = "ipc"
+            self.ip = str(Path(self._ipc_dir) / "kernel")
+
+        def cleanup_resources(self, restart: bool = False) -> None:
+            super().cleanup_resources(restart)
+            if not restart:
+                shutil.rmtree(self._ipc_dir, ignore_errors=True)
+
+    return IPCKernelManager
+
+
+FAILED_RUN = "failed-run"  # where a failed run's own figures and tables go, inside the notebook's output folder
+
+
+def _top_level_files(folder: Path) -> dict[str, tuple[int, int]]:
+    """name -> (size, mtime_ns) of the plain files directly in ``folder`` (not in subfolders, not hidden)."""
+    return {p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir()
+            if p.is_file() and not p.name.startswith(".")}
+
+
+def _set_aside_failed_run(out_dir: Path, before: dict, backup: Path, keep: set[str]) -> Path:
+    """After a failed run: move every top-level file it wrote or changed into ``out_dir/failed-run/`` and put the
+    previous run's copy back, so ``out_dir`` holds one run — the last good one — and the failed one lies apart.
+    Subfolders (caches of trained models, named by their settings) are left as they are."""
+    import shutil
+
+    aside = out_dir / FAILED_RUN
+    shutil.rmtree(aside, ignore_errors=True)
+    aside.mkdir()
+    for name, stat in _top_level_files(out_dir).items():
+        if name in keep or before.get(name) == stat:
+            continue
+        os.replace(out_dir / name, aside / name)
+        if (backup / name).exists():
+            os.replace(backup / name, out_dir / name)
+    return aside
+
+
 def run_notebook(notebook: str | Path, out_dir: str | Path, parameters: dict | None = None,
                  kernel: str = "python3", timeout: int = 1800, progress: bool = False) -> Path:
-    """Execute ``notebook`` into ``out_dir/<name>.ipynb`` with ``parameters`` (plus ``output_dir``).
+    """Execute ``notebook`` into ``out_dir/<name>.ipynb`` with ``parameters`` (plus ``output_dir``). With an
+    ``output_dir`` among ``parameters``, the executed notebook goes there too, next to its figures.
 
     In smoke mode (``MODGAP_SMOKE=1``) the notebook writes to ``<out_dir>-smoke`` and so does this.
+
+    A run that fails (an error in a cell, a timeout, an interrupt) leaves ``<name>.failed.ipynb`` in the folder,
+    puts the figures and tables it wrote into ``failed-run/`` and restores those of the previous good run: the
+    folder never mixes two runs.
     """
+    import shutil
+    import tempfile
+
     import papermill as pm
 
     from modgap.tooling.params import smoke_default
@@ -76,28 +135,38 @@ def run_notebook(notebook: str | Path, out_dir: str | Path, parameters: dict | N
     if not notebook.is_file():
         raise FileNotFoundError(f"notebook {notebook} does not exist")
     params = dict(parameters or {})
-    if "output_dir" in declared_parameters(notebook):
-        params.setdefault("output_dir", str(Path(out_dir).resolve()))
+    if "output_dir" in params:
+        out_dir = params["output_dir"]  # where the notebook writes, resolved as the notebook resolves it
+    elif "output_dir" in declared_parameters(notebook):
+        params["output_dir"] = str(Path(out_dir).resolve())
     smoke = params.get("smoke")
-    out_dir = output_dir(Path(out_dir).resolve(), smoke=smoke_default(smoke if isinstance(smoke, bool) else None))
+    out_dir = output_dir(out_dir, smoke=smoke_default(smoke if isinstance(smoke, bool) else None))
     check_known(notebook, params)
     final = out_dir / notebook.name
     running = out_dir / f".{notebook.stem}.running.ipynb"
     failed = out_dir / f"{notebook.stem}.failed.ipynb"
+    before = _top_level_files(out_dir)
+    backup = Path(tempfile.mkdtemp(prefix=".previous-run-", dir=out_dir))  # a copy of the last run's files
     try:
-        pm.execute_notebook(str(notebook), str(running), parameters=params, kernel_name=kernel,
-                            cwd=str(notebook.parent), execution_timeout=timeout, progress_bar=progress,
-                            report_mode=False)
-    except pm.PapermillExecutionError as exc:
-        os.replace(running, failed)
-        raise NotebookFailed(notebook, failed, exc.exec_count, f"{exc.ename}: {exc.evalue}") from None
-    except BaseException:
-        if running.exists():
-            os.replace(running, failed)
-        raise
+        for name in before:
+            shutil.copy2(out_dir / name, backup / name)
+        try:
+            pm.execute_notebook(str(notebook), str(running), parameters=params, kernel_name=kernel,
+                                cwd=str(notebook.parent), execution_timeout=timeout, progress_bar=progress,
+                                report_mode=False, kernel_manager_class=ipc_kernel_manager())
+        except BaseException as exc:
+            if running.exists():
+                os.replace(running, failed)
+            _set_aside_failed_run(out_dir, before, backup, keep={failed.name})
+            if isinstance(exc, pm.PapermillExecutionError):
+                raise NotebookFailed(notebook, failed, exc.exec_count, f"{exc.ename}: {exc.evalue}") from None
+            raise
+    finally:
+        shutil.rmtree(backup, ignore_errors=True)
     os.replace(running, final)
     if failed.exists():
         failed.unlink()
+    shutil.rmtree(out_dir / FAILED_RUN, ignore_errors=True)
     return final
 
 
