@@ -14,7 +14,12 @@ training done, for loss schedules). The loop owns what every experiment needs:
   ``step`` (augmentation) do not depend on what ran before; a resumed run restores its saved state;
 - a clear error when the loss stops being finite;
 - a constant learning rate, or a cosine decay to 0 over the whole run (``lr_schedule="cosine"``);
-- bf16 autocast on CUDA (on a CPU without bf16 instructions it is slower, so it is off there).
+- bf16 autocast on CUDA (on a CPU without bf16 instructions it is slower, so it is off there);
+- early stopping (``validate`` and ``patience``): after every epoch ``validate()`` scores the model on held-out
+  data (higher is better); training stops after ``patience`` epochs without a better score, and the modules
+  end with the weights of the best epoch. ``epochs`` is then the most it may train. The best weights, the
+  best score and the count of epochs without progress are in the checkpoint, so a resumed run decides as an
+  uninterrupted one, and a finished one is loaded, not trained further.
 """
 from __future__ import annotations
 
@@ -29,9 +34,11 @@ from torch import nn
 
 @dataclass
 class FitResult:
-    history: list[dict] = field(default_factory=list)  # one dict of mean losses per epoch
+    history: list[dict] = field(default_factory=list)  # one dict of mean losses (and "val") per epoch
     start_epoch: int = 0  # > 0: resumed from a checkpoint after this many epochs
     epochs_run: int = 0  # epochs trained in this call
+    best_epoch: int | None = None  # with early stopping: the epoch whose weights the modules hold
+    stopped_early: bool = False  # with early stopping: training ended before ``epochs``
 
     @property
     def resumed(self) -> bool:
@@ -53,10 +60,13 @@ def batch_order(n: int, epoch: int, seed: int) -> torch.Tensor:
 def fit(modules: dict[str, nn.Module], step: Callable[[torch.Tensor, float], tuple[torch.Tensor, dict]],
         n_samples: int, epochs: int, batch_size: int = 128, lr: float = 1e-3, weight_decay: float = 0.0,
         seed: int = 0, checkpoint: str | Path | None = None, device=None, amp: str = "auto",
-        progress_bar: bool = True, desc: str = "train", drop_last: bool = True, lr_schedule: str = "constant") -> FitResult:
+        progress_bar: bool = True, desc: str = "train", drop_last: bool = True, lr_schedule: str = "constant",
+        validate: Callable[[], float] | None = None, patience: int = 0) -> FitResult:
     """Train ``modules`` with ``step``; see the module docstring."""
     if lr_schedule not in ("constant", "cosine"):
         raise ValueError(f"lr_schedule must be 'constant' or 'cosine', got {lr_schedule!r}")
+    if (validate is None) != (patience < 1):
+        raise ValueError(f"early stopping needs both validate and patience >= 1, got validate={validate}, patience={patience}")
     if epochs < 0 or batch_size < 1 or n_samples < 1:
         raise ValueError(f"need epochs ≥ 0, batch_size ≥ 1, n_samples ≥ 1; got {epochs}, {batch_size}, {n_samples}")
     if drop_last and n_samples < batch_size:
@@ -70,6 +80,7 @@ def fit(modules: dict[str, nn.Module], step: Callable[[torch.Tensor, float], tup
     opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay, fused=fused)
     use_amp = device.type == "cuda" and amp in ("auto", "bf16")
     result = FitResult()
+    early = None  # early stopping's state: best score and epoch, epochs without progress, best weights
 
     ckpt = Path(checkpoint) if checkpoint is not None else None
     if ckpt is not None and ckpt.exists():
@@ -84,6 +95,7 @@ def fit(modules: dict[str, nn.Module], step: Callable[[torch.Tensor, float], tup
         torch.set_rng_state(state["rng"])
         result.start_epoch = int(state["epoch"])
         result.history = list(state["history"])
+        early = state.get("early") if validate is not None else None
     else:  # random draws inside step (augmentation) depend on the seed alone, not on what ran before
         torch.manual_seed(seed)
 
@@ -94,9 +106,13 @@ def fit(modules: dict[str, nn.Module], step: Callable[[torch.Tensor, float], tup
         from tqdm.auto import tqdm
 
         bar = tqdm(total=total, initial=result.start_epoch * n_batches, desc=desc, leave=False)
+    if validate is not None and early is None:
+        early = {"best": -math.inf, "best_epoch": 0, "bad": 0, "stopped": False, "weights": None}
     for m in modules.values():
         m.train()
     for epoch in range(result.start_epoch, epochs):
+        if early is not None and early["stopped"]:
+            break
         order = batch_order(n_samples, epoch, seed)
         sums: dict[str, float] = {}
         for b in range(n_batches):
@@ -122,11 +138,37 @@ def fit(modules: dict[str, nn.Module], step: Callable[[torch.Tensor, float], tup
                 bar.set_postfix(epoch=epoch + 1, loss=f"{float(loss.detach()):.3f}", refresh=False)
         result.history.append({"epoch": epoch + 1, **{k: v / n_batches for k, v in sums.items()}})
         result.epochs_run += 1
+        if early is not None:
+            _early_stopping_step(early, modules, validate, patience, epoch + 1, result.history[-1])
         if ckpt is not None:
             _save(ckpt, {"modules": {n: m.state_dict() for n, m in modules.items()}, "optimizer": opt.state_dict(),
-                         "epoch": epoch + 1, "history": result.history, "rng": torch.get_rng_state()})
+                         "epoch": epoch + 1, "history": result.history, "rng": torch.get_rng_state(),
+                         **({"early": early} if early is not None else {})})
     if bar is not None:
         bar.close()
+    if early is not None:  # end with the best epoch's weights
+        if early["weights"] is not None:
+            for name, m in modules.items():
+                m.load_state_dict(early["weights"][name])
+        result.best_epoch, result.stopped_early = early["best_epoch"], early["stopped"]
     for m in modules.values():
         m.eval()
     return result
+
+
+def _early_stopping_step(early: dict, modules: dict[str, nn.Module], validate, patience: int, epoch: int,
+                         record: dict) -> None:
+    """Score the epoch just trained; keep a copy of the best weights; stop after ``patience`` epochs without progress."""
+    for m in modules.values():
+        m.eval()
+    with torch.no_grad():
+        score = float(validate())
+    for m in modules.values():
+        m.train()
+    record["val"] = score
+    if score > early["best"]:
+        early.update(best=score, best_epoch=epoch, bad=0,
+                     weights={n: {k: v.detach().clone() for k, v in m.state_dict().items()} for n, m in modules.items()})
+    else:
+        early["bad"] += 1
+        early["stopped"] = early["bad"] >= patience

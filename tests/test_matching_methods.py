@@ -231,7 +231,7 @@ def test_settings_added_later_keep_the_names_of_models_trained_before_them():
     from modgap.matching.methods import TRAINING_VERSION
 
     cfg = MatchConfig(method="siamese", dim=1)
-    old = {k: v for k, v in asdict(cfg).items() if k not in ("gap_closing", "w_atp", "w_cu")}
+    old = {k: v for k, v in asdict(cfg).items() if k not in ("gap_closing", "w_atp", "w_cu", "patience", "val_fraction")}
     text = json.dumps({**old, "version": TRAINING_VERSION}, sort_keys=True)
     assert cfg.digest() == hashlib.sha256(text.encode()).hexdigest()[:8]
     assert MatchConfig(method="siamese", dim=1, gap_closing="atp").digest() != cfg.digest()
@@ -287,3 +287,34 @@ def test_gap_closing_shrinks_the_feature_gap_on_a_toy_problem():
         gaps[gc] = centroid_gap(model.embed_all(a, "a"), model.embed_all(b, "b"))
     assert gaps["atp"] < 0.5 * gaps[""], gaps
     assert gaps["atp+cu"] < gaps[""], gaps
+
+
+def test_validation_split_holds_out_unseen_identities_or_some_measurements_of_each():
+    from modgap.matching.methods import validation_split
+
+    open_ids = torch.arange(50)
+    tr, va = validation_split(open_ids, 0, 0.1, seed=0)
+    assert len(va) == 5 and len(tr) == 45 and not set(tr.tolist()) & set(va.tolist())
+    assert torch.equal(validation_split(open_ids, 0, 0.1, seed=0)[1], va)  # seeded
+    closed = torch.arange(6).repeat_interleave(10)  # 6 molecules, 10 measurements each
+    tr, va = validation_split(closed, 6, 0.2, seed=1)
+    assert sorted(torch.cat([tr, va]).tolist()) == list(range(60))
+    assert all((closed[va] == i).sum() == 2 and (closed[tr] == i).sum() == 8 for i in range(6))
+    with pytest.raises(ValueError, match="two training measurements"):
+        validation_split(torch.arange(4), 4, 0.5, seed=0)
+
+
+def test_a_matcher_with_early_stopping_records_validation_and_ends_at_its_best_epoch():
+    g = torch.Generator().manual_seed(0)
+    protos = torch.rand(8, 1, 32, generator=g)
+    ids = torch.arange(8).repeat(8)
+    a = protos[ids] + 0.05 * torch.randn(64, 1, 32, generator=g)
+    b = 1 - protos[ids] + 0.05 * torch.randn(64, 1, 32, generator=g)
+    cfg = MatchConfig(method="siamese", dim=1, epochs=12, batch_size=16, width=4, embed_dim=8, n_ids=8, patience=2,
+                      val_fraction=0.25)
+    model, res = train_matcher(cfg, a, b, ids, progress_bar=False)
+    vals = [h["val"] for h in res.history]
+    assert len(vals) == len(res.history) and 1 <= res.best_epoch <= len(vals)
+    assert vals[res.best_epoch - 1] == max(vals)
+    assert res.stopped_early == (len(vals) < 12)
+    assert MatchConfig(method="siamese", dim=1, patience=2).digest() != MatchConfig(method="siamese", dim=1).digest()

@@ -108,3 +108,50 @@ def test_cosine_schedule_ends_with_small_steps(tmp_path):
     X, y, net = _problem()
     with pytest.raises(ValueError, match="lr_schedule"):
         fit({"net": net}, _step(net, X, y), len(X), epochs=1, progress_bar=False, lr_schedule="step")
+
+
+def _scripted(net, scores, seen):
+    """A validate() that returns the next of ``scores`` and records the weights it scored."""
+    def validate():
+        seen.append([p.detach().clone() for p in net.parameters()])
+        return scores[len(seen) - 1]
+    return validate
+
+
+def test_early_stopping_keeps_the_best_epoch_and_stops_after_patience():
+    X, y, net = _problem()
+    seen = []
+    res = fit({"net": net}, _step(net, X, y), len(X), epochs=10, batch_size=16, progress_bar=False,
+              validate=_scripted(net, [0.1, 0.5, 0.4, 0.45, 0.3, 0.9, 0.9, 0.9, 0.9, 0.9], seen), patience=3)
+    assert res.stopped_early and res.best_epoch == 2 and res.epochs_run == 5  # epochs 3, 4, 5 did not beat 0.5
+    assert [h["val"] for h in res.history] == [0.1, 0.5, 0.4, 0.45, 0.3]
+    for best, now in zip(seen[1], net.parameters()):  # the modules hold epoch 2's weights
+        torch.testing.assert_close(best, now, rtol=0, atol=0)
+    with pytest.raises(ValueError, match="early stopping"):
+        fit({"net": net}, _step(net, X, y), len(X), epochs=2, validate=lambda: 0.0, patience=0, progress_bar=False)
+
+
+def test_early_stopping_resumes_as_if_never_interrupted_and_a_stopped_run_is_only_loaded(tmp_path):
+    scores = [0.1, 0.5, 0.4, 0.45, 0.3, 0.9, 0.9, 0.9]
+    X, y, net = _problem()
+    ref = fit({"net": net}, _step(net, X, y), len(X), epochs=8, batch_size=16, progress_bar=False,
+              validate=_scripted(net, scores, []), patience=3)
+    reference = [p.detach().clone() for p in net.parameters()]
+
+    X, y, net = _problem()
+    ckpt, counter, seen = tmp_path / "es.pt", [0], []
+    with pytest.raises(KeyboardInterrupt):  # killed during epoch 4 (6 batches per epoch), after 3 validations
+        fit({"net": net}, _step(net, X, y, crash_at=21, counter=counter), len(X), epochs=8, batch_size=16,
+            checkpoint=ckpt, progress_bar=False, validate=_scripted(net, scores, seen), patience=3)
+    X, y, net = _problem()
+    res = fit({"net": net}, _step(net, X, y), len(X), epochs=8, batch_size=16, checkpoint=ckpt, progress_bar=False,
+              validate=_scripted(net, scores, seen), patience=3)
+    assert res.start_epoch == 3 and (res.best_epoch, res.stopped_early) == (ref.best_epoch, ref.stopped_early) == (2, True)
+    for a, b in zip(reference, net.parameters()):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+    X, y, net = _problem()
+    again = fit({"net": net}, _step(net, X, y), len(X), epochs=8, batch_size=16, checkpoint=ckpt, progress_bar=False,
+                validate=lambda: pytest.fail("a stopped run must not be validated again"), patience=3)
+    assert again.epochs_run == 0 and again.best_epoch == 2
+    for a, b in zip(reference, net.parameters()):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)

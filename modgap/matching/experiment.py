@@ -30,7 +30,7 @@ from modgap.tooling.params import at_least, one_of, subset_of
 PARAMETERS = dict(seed=int, device=str, smoke=(bool, type(None)), tasks=subset_of(MATCHING_TASKS), epochs=at_least(1),
                   spectra_epochs=at_least(1), n_train_images=at_least(1), n_test_images=at_least(1),
                   n_train_measurements=at_least(1), fresh_spectra=bool, fashion_root=str, models_dir=str,
-                  workers=at_least(0), perceptual=one_of("phi", "ssim"), output_dir=str)
+                  workers=at_least(0), perceptual=one_of("phi", "ssim"), patience=at_least(0), output_dir=str)
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,7 @@ class MatchingSettings:
     perceptual: str
     fashion_root: str = ""  # "" = the subset shipped in data/
     fresh_spectra: bool = False  # new simulated training spectra every epoch
+    patience: int = 0  # > 0: early stopping on a validation split, ``epochs`` the most (MatchConfig.patience)
 
     def task_args(self) -> dict:
         """Keyword arguments of ``load_task`` (besides the task's name)."""
@@ -68,7 +69,8 @@ def settings(P, smoke: bool) -> MatchingSettings:
     return MatchingSettings(tasks=list(P.tasks), data_seed=P.seed, sizes=sizes, epochs=epochs,
                             seeds=list(range(P.seed, P.seed + n_seeds)), phi_epochs=1 if smoke else 2,
                             models_dir=output_dir(P.models_dir, smoke=smoke), perceptual=P.perceptual,
-                            fashion_root=P.fashion_root, fresh_spectra=P.fresh_spectra)
+                            fashion_root=P.fashion_root, fresh_spectra=P.fresh_spectra,
+                            patience=getattr(P, "patience", 0))
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,7 @@ def matching_jobs(tasks: dict[str, MatchingTask], methods, S: MatchingSettings,
     return {(name, method, s): dict(T=T, method=method, seed=s, epochs=S.epochs[name], ckpt_dir=S.models_dir,
                                     **(dict(phi=phi.get(name), perceptual=S.perceptual) if METHODS[method].perceptual else {}),
                                     **(dict(fresh_data=True) if S.fresh_spectra and T.redraw is not None else {}),
-                                    **config)
+                                    **(dict(patience=S.patience) if S.patience else {}), **config)
             for name, T in tasks.items() for method in methods for s in S.seeds}
 
 

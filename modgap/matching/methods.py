@@ -88,6 +88,11 @@ class MatchConfig:
     gap_closing: str = ""
     w_atp: float = 1.0
     w_cu: float = 1.0
+    # early stopping: > 0 holds out ``val_fraction`` of the training pairs (whole identities on open-set tasks,
+    # some measurements of every molecule on Raman-IR), scores rank-1 on them after every epoch and stops after
+    # ``patience`` epochs without progress, keeping the best epoch; ``epochs`` is then the most it may train
+    patience: int = 0
+    val_fraction: float = 0.1
 
     def __post_init__(self):
         if self.method not in METHODS:
@@ -98,6 +103,8 @@ class MatchConfig:
             raise ValueError(f"perceptual must be 'phi' or 'ssim', got {self.perceptual!r}")
         if self.gap_closing not in GAP_CLOSING:
             raise ValueError(f"gap_closing must be one of {GAP_CLOSING}, got {self.gap_closing!r}")
+        if self.patience < 0 or not 0 < self.val_fraction < 1:
+            raise ValueError(f"need patience >= 0 and 0 < val_fraction < 1, got {self.patience} and {self.val_fraction}")
 
     @property
     def uses_phi(self) -> bool:
@@ -117,7 +124,7 @@ class MatchConfig:
 GAP_CLOSING = ("", "atp", "cu", "atp+cu")
 #: settings added after the models of TRAINING_VERSION 4 were trained: left out of the digest at these values,
 #: so those models keep their names (they were trained without the setting, i.e. at its default)
-_ADDED_LATER = {"gap_closing": "", "w_atp": 1.0, "w_cu": 1.0}
+_ADDED_LATER = {"gap_closing": "", "w_atp": 1.0, "w_cu": 1.0, "patience": 0, "val_fraction": 0.1}
 
 
 class Views(NamedTuple):
@@ -304,10 +311,37 @@ def gap_closing_terms(cfg: MatchConfig, fa: torch.Tensor, fb: torch.Tensor, ids:
     return parts
 
 
+def validation_split(ids: torch.Tensor, n_ids: int, fraction: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(train, val)`` indices of the training pairs. Open set (``n_ids == 0``, one pair per identity): a random
+    ``fraction`` of the pairs, so validation identities are unseen, as at test time. Closed set: ``fraction`` of
+    the measurements of every identity with at least two (at least one each), as the test split does."""
+    g = torch.Generator().manual_seed(seed * 7919 + 17)
+    n = len(ids)
+    if n_ids == 0:
+        k = max(2, round(fraction * n))
+        if k >= n:
+            raise ValueError(f"a validation split of {k} pairs leaves nothing to train on ({n} pairs)")
+        perm = torch.randperm(n, generator=g)
+        return perm[k:].sort().values, perm[:k].sort().values
+    val = []
+    for i in torch.unique(ids).tolist():
+        rows = torch.nonzero(ids == i).flatten()
+        if len(rows) >= 2:
+            k = min(len(rows) - 1, max(1, round(fraction * len(rows))))
+            val.append(rows[torch.randperm(len(rows), generator=g)[:k]])
+    val = torch.cat(val).sort().values if val else torch.empty(0, dtype=torch.long)
+    if not len(val):
+        raise ValueError("no identity has two training measurements: nothing to validate on")
+    keep = torch.ones(n, dtype=torch.bool)
+    keep[val] = False
+    return torch.nonzero(keep).flatten(), val
+
+
 def train_matcher(cfg: MatchConfig, a: torch.Tensor, b: torch.Tensor, ids: torch.Tensor, phi: nn.Module | None = None,
                   device=None, checkpoint: str | Path | None = None, progress_bar: bool = True, redraw=None):
     """Train one method on paired training samples ``a[i] ↔ b[i]`` with identity ``ids[i]``. With
-    ``cfg.fresh_data``, epoch e > 0 trains on ``redraw(e)`` (new samples of the same identities) instead."""
+    ``cfg.fresh_data``, epoch e > 0 trains on ``redraw(e)`` (new samples of the same identities) instead.
+    With ``cfg.patience``, a validation split of the pairs decides when to stop (``validation_split``)."""
     if cfg.fresh_data and redraw is None:
         raise ValueError("fresh_data=True needs redraw (a task that can simulate new training measurements)")
     if not (len(a) == len(b) == len(ids)):
@@ -320,21 +354,33 @@ def train_matcher(cfg: MatchConfig, a: torch.Tensor, b: torch.Tensor, ids: torch
     with seeded(cfg.seed):
         model = Matcher(cfg, phi.to(device) if phi is not None else None)
     model = model.to(device)
-    ids = ids.to(device)
-    current = {0: (a.to(device), b.to(device))}  # the training pairs of the epoch being trained
+    train, val = (validation_split(ids, cfg.n_ids, cfg.val_fraction, cfg.seed) if cfg.patience
+                  else (torch.arange(len(ids)), None))
+    ids_train = ids[train].to(device)
+    current = {0: (a[train].to(device), b[train].to(device))}  # the training pairs of the epoch being trained
 
     def step(idx, progress):
         epoch = min(int(progress * cfg.epochs), cfg.epochs - 1) if cfg.fresh_data else 0
         if epoch not in current:
             current.clear()
-            current[epoch] = tuple(t.to(device) for t in redraw(epoch))
+            current[epoch] = tuple(t[train].to(device) for t in redraw(epoch))
         ea, eb = current[epoch]
         idx = idx.to(device)
-        return model.loss(ea[idx], eb[idx], ids[idx], progress)
+        return model.loss(ea[idx], eb[idx], ids_train[idx], progress)
 
-    res = fit({"model": model}, step, len(a), cfg.epochs, cfg.batch_size, cfg.lr, seed=cfg.seed,
+    validate = None
+    if val is not None:
+        from modgap.metrics.identification import per_query_scores
+
+        val_ids = ids[val].cpu().numpy()
+
+        def validate() -> float:
+            fa, fb = model.embed_all(a[val], "a", device=device), model.embed_all(b[val], "b", device=device)
+            return float(per_query_scores(fa, fb, val_ids, val_ids)["rank1"].mean())
+
+    res = fit({"model": model}, step, len(train), cfg.epochs, cfg.batch_size, cfg.lr, seed=cfg.seed,
               checkpoint=checkpoint, device=device, progress_bar=progress_bar, desc=cfg.method,
-              lr_schedule=cfg.lr_schedule)
+              lr_schedule=cfg.lr_schedule, validate=validate, patience=cfg.patience)
     return model, res
 
 
