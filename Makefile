@@ -15,7 +15,7 @@ JOBS   ?= 2
 NBS    := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 PROFILE ?= default
 
-.PHONY: help setup run reference test test-unit smoke sweep assignments report clean
+.PHONY: help setup run reference test test-unit smoke sweep assignments report lab clean
 
 help:
 	@echo "make run    execute every notebook into runs/ (executed notebooks, figures, results tables)"
@@ -26,6 +26,7 @@ help:
 	@echo "make sweep  run SWEEP_NB over the grid SWEEP_GRID (add SWEEP_ARGS=--smoke for a quick one)"
 	@echo "make assignments  write student notebooks (solutions stubbed) to assignments/"
 	@echo "make report render the executed notebooks of the last run to runs/report/index.html"
+	@echo "make lab    start JupyterLab on the notebooks with the project's kernel (Python 3 (modgap))"
 	@echo "make clean  remove runs/ and the virtual environment"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -64,12 +65,16 @@ report: setup
 	$(PY) -m modgap.tooling.report $(REPORT_ARGS)
 
 test: setup
-	MODGAP_SMOKE=1 MPLBACKEND=Agg $(PY) -m pytest -n $(JOBS) --dist loadscope \
+	MODGAP_SMOKE=1 MPLBACKEND=Agg $(PY) -m pytest -n $(JOBS) --dist loadscope -rs \
 		--nbval-lax --nbval-kernel-name python3 --nbval-cell-timeout 900 -p no:cacheprovider \
 		tests $(NBS)
 
 test-unit: setup
 	$(PY) -m pytest -n $(JOBS) tests
+
+LAB_ARGS ?=
+lab: setup
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
 
 clean:
 	rm -rf runs $(VENV)

@@ -26,3 +26,12 @@ def make_notebook():
         return path
 
     return make
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):  # noqa: ARG001
+    """Record each phase's report on the test item (``item.rep_call``), so a fixture can tell that its test
+    failed (the browser tests keep a screenshot then)."""
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, f"rep_{rep.when}", rep)
