@@ -1,92 +1,93 @@
-"""Student versions of the notebooks, generated — never edited by hand.
+"""Course assignments with nbgrader: one exercise per part of the collection, in ``exercises/``.
 
-In the solution notebooks, code between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` (nbgrader's
-markers, so instructors can also use nbgrader) is replaced by ``# YOUR CODE HERE`` and
-``raise NotImplementedError()`` at the same indentation; outputs are cleared. Each exercise is followed
-by a check cell that calls :mod:`modgap.tooling.checks`.
+Each exercise notebook carries nbgrader's cell metadata: a *solution* cell whose answer lies between
+``### BEGIN SOLUTION`` and ``### END SOLUTION``, and *graded* test cells (locked, with points) that call
+``modgap.tooling.checks`` — checks that test hand-derivable cases and name what is wrong, and import no
+reference solution. nbgrader itself does the rest:
 
-    python -m modgap.tooling.assignments [--out assignments]      (make assignments)
+    python -m modgap.tooling.assignments [--course assignments]      (make assignments)
+
+writes an nbgrader course folder (``nbgrader_config.py``, ``source/modgap/`` = the exercises with their solutions)
+and runs ``nbgrader generate_assignment modgap``, which writes the student versions to ``release/modgap/``.
+An instructor then collects submissions into ``submitted/<student>/modgap/`` and runs ``nbgrader autograde
+modgap`` and ``nbgrader generate_feedback modgap`` in that folder (``autograde`` below does both).
 """
 from __future__ import annotations
 
 import argparse
-import copy
-import re
+import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
-import nbformat
-
 from modgap.paths import REPO_ROOT
 
-BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-_BLOCK = re.compile(r"^([ \t]*)" + re.escape(BEGIN) + r"[^\n]*\n.*?^[ \t]*" + re.escape(END) + r"[^\n]*$",
-                    re.MULTILINE | re.DOTALL)
+ASSIGNMENT = "modgap"
+EXERCISES_DIR = REPO_ROOT / "exercises"
+CONFIG = '''# nbgrader course folder for the modgap exercises (written by python -m modgap.tooling.assignments)
+c = get_config()  # noqa: F821
+c.CourseDirectory.course_id = "modgap"
+c.CourseDirectory.root = r"{root}"
+c.ClearSolutions.code_stub = {{"python": "# YOUR CODE HERE\\nraise NotImplementedError()"}}
+c.ExecutePreprocessor.timeout = 300
+'''
 
 
-def strip_solutions(source: str) -> str:
-    """Replace every solution block of a cell's source by a stub (code) at the block's indentation."""
-    if source.count(BEGIN) != source.count(END):
-        raise ValueError(f"unbalanced solution markers in cell:\n{source[:200]}")
-    return _BLOCK.sub(lambda m: f"{m.group(1)}# YOUR CODE HERE\n{m.group(1)}raise NotImplementedError()", source)
+def exercises() -> list[Path]:
+    """The exercise notebooks, in order."""
+    return sorted(EXERCISES_DIR.glob("[0-9][0-9]_*.ipynb"))
 
 
-def has_solution(cell) -> bool:
-    return BEGIN in cell.get("source", "")
+def nbgrader(root: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run ``nbgrader <args>`` in the course folder ``root``; an error names the command and shows nbgrader's log."""
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}  # its alembic
+    proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root, capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        raise RuntimeError(f"nbgrader {' '.join(args)} failed in {root} (exit {proc.returncode}):\n"
+                           f"{(proc.stdout + proc.stderr)[-4000:]}")
+    return proc
 
 
-def make_student(nb):
-    """A student copy of notebook ``nb``: solutions stubbed, all outputs cleared."""
-    student = copy.deepcopy(nb)
-    for cell in student.cells:
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-            if has_solution(cell):
-                cell.source = strip_solutions(cell.source)
-        elif has_solution(cell):
-            cell.source = _BLOCK.sub("YOUR ANSWER HERE", cell.source)
-    return student
+def build_course(root: str | Path = REPO_ROOT / "assignments") -> Path:
+    """Write the course folder ``root`` and generate the student versions; returns ``root/release/modgap``."""
+    root = Path(root).resolve()
+    source = root / "source" / ASSIGNMENT
+    source.mkdir(parents=True, exist_ok=True)
+    (root / "nbgrader_config.py").write_text(CONFIG.format(root=root))
+    for nb in exercises():
+        shutil.copy(nb, source / nb.name)
+    nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
+    return root / "release" / ASSIGNMENT
 
 
-def exercise_code(nb) -> list[str]:
-    """Source of each exercise: the cell with a solution block plus the check cell after it."""
-    out, cells = [], nb.cells
-    for i, cell in enumerate(cells):
-        if cell.cell_type == "code" and (has_solution(cell) or "YOUR CODE HERE" in cell.source):
-            check = cells[i + 1].source if i + 1 < len(cells) and "checks." in cells[i + 1].source else ""
-            if not check:
-                raise ValueError(f"exercise cell {i} is not followed by a check cell calling modgap.tooling.checks")
-            out.append(cell.source + "\n" + check)
-    return out
+def autograde(root: str | Path, feedback: bool = True) -> dict[tuple[str, str], tuple[float, float]]:
+    """Autograde every submission in ``root/submitted/<student>/modgap/`` (and write feedback); returns
+    ``{(student, notebook): (score, max_score)}`` from nbgrader's gradebook."""
+    from nbgrader.api import Gradebook
 
-
-def generate(out_dir: str | Path = REPO_ROOT / "assignments", notebooks: list[Path] | None = None) -> list[Path]:
-    from modgap.io import atomic_write
-    from modgap.tooling.runner import numbered_notebooks
-
-    out_dir = Path(out_dir)
-    written = []
-    for path in notebooks or numbered_notebooks():
-        nb = nbformat.read(path, as_version=4)
-        if not any(has_solution(c) for c in nb.cells):
-            continue
-        student = make_student(nb)
-        target = out_dir / path.name
-        atomic_write(target, lambda fh: nbformat.write(student, fh))
-        written.append(target)
-    return written
+    root = Path(root).resolve()
+    nbgrader(root, "autograde", ASSIGNMENT, "--force")
+    if feedback:
+        nbgrader(root, "generate_feedback", ASSIGNMENT, "--force")
+    scores = {}
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        for sub in gb.assignment_submissions(ASSIGNMENT):
+            for nb in sub.notebooks:
+                scores[(sub.student.id, nb.name)] = (float(nb.score), float(nb.max_score))
+    return scores
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m modgap.tooling.assignments", description="Generate student notebooks.")
-    ap.add_argument("--out", default=str(REPO_ROOT / "assignments"))
+    ap = argparse.ArgumentParser(prog="python -m modgap.tooling.assignments", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--course", default=str(REPO_ROOT / "assignments"), help="the nbgrader course folder to write")
     args = ap.parse_args(argv)
-    written = generate(args.out)
-    for p in written:
-        print(f"[assignments] {p}")
-    if not written:
-        print("[assignments] no notebook has solution markers", file=sys.stderr)
+    if not exercises():
+        print(f"[assignments] no exercise notebooks in {EXERCISES_DIR}", file=sys.stderr)
         return 1
+    release = build_course(args.course)
+    for p in sorted(release.glob("*.ipynb")):
+        print(f"[assignments] {p}")
     return 0
 
 
