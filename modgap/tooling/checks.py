@@ -153,9 +153,9 @@ def _rank1_basics(fn):
 
 
 def _rank1_values(fn):
-    sim = np.array([[0.9, 0.1, 0.3],   # probe 0: best is gallery 0 (its match) → hit
-                    [0.8, 0.5, 0.2],   # probe 1: best is gallery 0 → miss
-                    [0.1, 0.2, 0.7]])  # probe 2: best is gallery 2 → hit
+    sim = np.array([[0.9, 0.1, 0.3],    # probe 0: best is gallery 0 (its match) → hit
+                    [0.8, 0.05, 0.2],   # probe 1: best is gallery 0 → miss (its match is the least similar)
+                    [0.1, 0.2, 0.7]])   # probe 2: best is gallery 2 → hit
     ids = np.array([0, 1, 2])
     got = float(_call(fn, sim, ids, ids))
     if _close(got, 1 / 3):
