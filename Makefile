@@ -15,7 +15,7 @@ JOBS   ?= 2
 NBS    := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 PROFILE ?= default
 
-.PHONY: help setup run reference test test-unit smoke sweep assignments report lab clean
+.PHONY: help setup run reference test test-unit smoke sweep assignments book report lab clean
 
 help:
 	@echo "make run    execute every notebook into runs/ (executed notebooks, figures, results tables)"
@@ -25,7 +25,8 @@ help:
 	@echo "make smoke  execute every notebook in smoke mode into runs/*-smoke"
 	@echo "make sweep  run SWEEP_NB over the grid SWEEP_GRID (add SWEEP_ARGS=--smoke for a quick one)"
 	@echo "make assignments  write student notebooks (solutions stubbed) to assignments/"
-	@echo "make report render the executed notebooks of the last run to runs/report/index.html"
+	@echo "make book   a Jupyter Book of the last run (smoke or not), readable offline: runs/book/_build/html/index.html"
+	@echo "make report the same as make book"
 	@echo "make lab    start JupyterLab on the notebooks with the project's kernel (Python 3 (modgap))"
 	@echo "make clean  remove runs/ and the virtual environment"
 
@@ -61,8 +62,11 @@ sweep: setup
 assignments: setup
 	$(PY) -m modgap.tooling.assignments --out assignments
 
-report: setup
-	$(PY) -m modgap.tooling.report $(REPORT_ARGS)
+BOOK_ARGS ?=
+book: setup
+	$(PY) -m modgap.tooling.book $(BOOK_ARGS)
+
+report: book
 
 test: setup
 	MODGAP_SMOKE=1 MPLBACKEND=Agg $(PY) -m pytest -n $(JOBS) --dist loadscope -rs \

@@ -1,4 +1,4 @@
-"""Sweeps and the report (the course's assignments: tests/test_assignments.py)."""
+"""Sweeps (the course's assignments: tests/test_assignments.py; the book: tests/test_book.py)."""
 import pytest
 
 from modgap.tooling.sweep import gather, load_grid, plot_sweep, run_name, run_sweep
@@ -42,25 +42,6 @@ def test_sweep_runs_skips_reports_failures_and_gathers(tmp_path, monkeypatch, ma
     assert plot_sweep(table, grid, tmp_path / "sw" / "sweep.png").exists()
 
 
-def test_report_builds(tmp_path):
-    from modgap.tooling.report import build_report
-
-    run = tmp_path / "runs" / "01_x"
-    run.mkdir(parents=True)
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("# Title"), nbformat.v4.new_code_cell("1 + 1")]
-    nbformat.write(nb, run / "01_x.ipynb")
-    (run / "results.csv").write_text("metric,value\ngap,0.25\n")
-    (run / "fig.png").write_bytes(b"\x89PNG\r\n\x1a\n")
-    index = build_report(tmp_path / "runs", hide_code=True)
-    text = index.read_text()
-    assert "01_x.html" in text and "fig.png" in text and "0.25" in text
-    assert (index.parent / "01_x.html").exists()
-    with pytest.raises(FileNotFoundError, match="make run"):
-        build_report(tmp_path / "empty")
-
-
-@pytest.mark.slow
 def test_shipped_sweep_in_smoke_mode(tmp_path):
     """The shipped grid (2 seeds x 2 temperatures) over notebook 05, as `make sweep SWEEP_ARGS=--smoke` runs it."""
     import subprocess

@@ -82,3 +82,13 @@ def test_the_ledger_runs_last_and_gathering_reads_notebook_folders_of_the_run_mo
     monkeypatch.setenv("MODGAP_SMOKE", "1")
     assert main(["--runs-dir", str(runs), str(tmp_path / "none.ipynb")]) == 1  # the notebook is missing: a failure
     assert pd.read_csv(runs / "results-smoke.csv")["value"].tolist() == [2]
+
+
+def test_executed_notebooks_keep_their_figures_whatever_backend_the_shell_set(tmp_path, monkeypatch, make_notebook):
+    import nbformat
+
+    monkeypatch.setenv("MODGAP_SMOKE", "0")
+    monkeypatch.setenv("MPLBACKEND", "Agg")  # as make sets it
+    nb = make_notebook(tmp_path / "01_fig.ipynb", PARAMS, "import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()")
+    out = nbformat.read(run_notebook(nb, tmp_path / "runs" / "01_fig", {}), as_version=4)
+    assert any("image/png" in o.get("data", {}) for o in out.cells[-1].outputs)

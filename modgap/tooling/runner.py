@@ -61,14 +61,22 @@ class NotebookFailed(RuntimeError):
         self.notebook, self.output, self.cell, self.error = notebook, output, cell, error
 
 
-def ipc_kernel_manager():
+#: the kernel draws figures inline, so the executed notebook (and the book made of it) shows them, whatever
+#: backend the calling shell asked for (make sets Agg for the scripts that plot without a display)
+KERNEL_ENV = {"MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+
+
+def ipc_kernel_manager(env: dict | None = None):
     """A jupyter_client ``KernelManager`` whose kernel talks over local IPC sockets in a private temporary folder
     (mode 0700) instead of TCP on localhost: nothing listens on a port, and the kernel no longer warns that it
-    is "running over TCP without encryption" at the top of every run."""
+    is "running over TCP without encryption" at the top of every run. ``env`` is added to the kernel's
+    environment (``KERNEL_ENV`` by default)."""
     import shutil
     import tempfile
 
     from jupyter_client.manager import KernelManager
+
+    extra = dict(KERNEL_ENV if env is None else env)
 
     class IPCKernelManager(KernelManager):
         def __init__(self, **kwargs):
@@ -76,6 +84,10 @@ def ipc_kernel_manager():
             self._ipc_dir = tempfile.mkdtemp(prefix="modgap-kernel-")
             self.transport = "ipc"
             self.ip = str(Path(self._ipc_dir) / "kernel")
+
+        async def _async_pre_start_kernel(self, **kw):
+            kw["env"] = {**os.environ, **(kw.get("env") or {}), **extra}
+            return await super()._async_pre_start_kernel(**kw)
 
         def cleanup_resources(self, restart: bool = False) -> None:
             super().cleanup_resources(restart)

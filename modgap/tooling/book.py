@@ -1,0 +1,179 @@
+"""A Jupyter Book of a run, readable offline: ``make book`` (``python -m modgap.tooling.book``).
+
+It collects the executed notebooks of the last run — smoke or not, whichever ran last, or the one asked for —
+in notebook order, with a first page that gives the run's date, parameters and seeds, flags the notebooks
+that failed (their executed copy, up to the error, is in the book with a warning on top) or did not run, and
+shows the claims ledger when the run has one. Nothing is executed again: the book shows what the run computed.
+
+Jupyter Book 1.x (Sphinx + MyST-NB) builds offline; 2.x builds with a Node.js site generator that fetches its
+theme from the web, so this is pinned to 1.0.4. Equations are typeset by MathJax 2.7 served from the book's
+own ``mathjax/`` folder (the copy in the ``jupyter-server-mathjax`` wheel), not from a CDN.
+
+    python -m modgap.tooling.book [--runs-dir runs] [--smoke | --no-smoke] [--out runs/book]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from modgap.paths import RUNS_DIR
+
+CONFIG = """title: "modgap: {title}"
+author: the modgap authors
+only_build_toc_files: true
+execute:
+  execute_notebooks: "off"
+parse:
+  myst_enable_extensions: [dollarmath, amsmath, colon_fence]
+html:
+  use_repository_button: false
+  use_issues_button: false
+  use_edit_page_button: false
+launch_buttons:
+  notebook_interface: ""
+  binderhub_url: ""
+  thebe: false
+sphinx:
+  config:
+    html_extra_path: [extra]
+    mathjax_path: ../mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full
+    mathjax3_config: null
+    mathjax2_config:  # the wheel's MathJax: its one combined configuration, with the STIX-Web fonts it ships
+      tex2jax:  # Sphinx puts math in class="math" spans inside sections MyST-NB marks tex2jax_ignore
+        processClass: tex2jax_process|mathjax_process|math|output_area
+        ignoreClass: tex2jax_ignore|mathjax_ignore
+      HTML-CSS:
+        availableFonts: []
+        webFont: STIX-Web
+        imageFont: null
+        preferredFont: null
+    html_show_copyright: false
+"""
+
+
+def _mathjax_dir() -> Path:
+    import jupyter_server_mathjax
+
+    static = Path(jupyter_server_mathjax.__file__).parent / "static"
+    if not (static / "MathJax.js").exists():
+        raise FileNotFoundError(f"MathJax is not in {static}: pip install jupyter-server-mathjax")
+    return static
+
+
+def last_run_is_smoke(runs_dir: Path) -> bool:
+    """Whether the most recently executed notebook under ``runs_dir`` is from a smoke run."""
+    latest = max(((p.stat().st_mtime, p.parent.name.endswith("-smoke")) for p in runs_dir.glob("[0-9][0-9]_*/*.ipynb")),
+                 default=None)
+    if latest is None:
+        raise FileNotFoundError(f"no executed notebook under {runs_dir}: run `make run` (or `make smoke`) first")
+    return latest[1]
+
+
+def _failed_cell(nb) -> int | None:
+    for i, cell in enumerate(nb.cells):
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            return i
+    return None
+
+
+def _ledger_markdown(runs_dir: Path, suffix: str) -> str:
+    import pandas as pd
+
+    from modgap.tooling.ledger import markdown_table, verdict_of
+
+    csv = runs_dir / f"07_claims{suffix}" / "ledger.csv"
+    if not csv.exists():
+        return "No claims ledger in this run (notebook 07 did not run).\n"
+    table = pd.read_csv(csv)
+    table["verdict"] = [verdict_of(r) for _, r in table.iterrows()]
+    counts = table.verdict.value_counts()
+    return (f"{len(table)} claims: " + ", ".join(f"{n} {v}" for v, n in counts.items()) + ".\n\n" + markdown_table(table) + "\n")
+
+
+def build_book(runs_dir: str | Path = RUNS_DIR, smoke: bool | None = None, out: str | Path | None = None,
+               notebook_names: list[str] | None = None) -> Path:
+    """Build the book of the run in ``runs_dir``; returns the path of its ``index.html``."""
+    import nbformat
+
+    from modgap.tooling.runner import numbered_notebooks
+
+    runs_dir = Path(runs_dir).resolve()
+    smoke = last_run_is_smoke(runs_dir) if smoke is None else smoke
+    suffix = "-smoke" if smoke else ""
+    out = Path(out) if out else runs_dir / f"book{suffix}"
+    src = out / "src"
+    shutil.rmtree(src, ignore_errors=True)
+    (src / "notebooks").mkdir(parents=True)
+    # MathJax goes to the site's root through html_extra_path: Jupyter Book would add every script under _static/
+    # to every page, and MathJax loads its own extensions
+    shutil.copytree(_mathjax_dir(), src / "extra" / "mathjax")
+
+    names = notebook_names or [p.stem for p in numbered_notebooks()]
+    rows, chapters = [], []
+    for name in names:
+        folder = runs_dir / f"{name}{suffix}"
+        done, failed = folder / f"{name}.ipynb", folder / f"{name}.failed.ipynb"
+        record = json.loads((folder / "run.json").read_text()) if (folder / "run.json").exists() else {}
+        source = failed if failed.exists() and (not done.exists() or failed.stat().st_mtime > done.stat().st_mtime) else done
+        if not source.exists():
+            rows.append(f"| {name} | **did not run** | | |")
+            continue
+        nb = nbformat.read(source, as_version=4)
+        if source == failed:
+            cell = _failed_cell(nb)
+            nb.cells.insert(0, nbformat.v4.new_markdown_cell(
+                f":::{{warning}}\n**This notebook failed in this run** (at cell {cell}); what follows is its executed copy "
+                f"up to the error.\n:::"))
+            status = f"**failed** (cell {cell})"
+        else:
+            status = "ran"
+        nbformat.write(nb, src / "notebooks" / f"{name}.ipynb")
+        chapters.append(f"notebooks/{name}")
+        params = ", ".join(f"`{k}={v}`" for k, v in sorted(record.get("parameters", {}).items())) or "defaults"
+        rows.append(f"| [{name}](notebooks/{name}.ipynb) | {status} | {record.get('date', '')[:19].replace('T', ' ')} "
+                    f"({record.get('seconds', 0):.0f} s) | {params} |")
+    if not chapters:
+        raise FileNotFoundError(f"no executed notebook of the {'smoke' if smoke else 'full'} run in {runs_dir}")
+
+    dates = sorted(json.loads(p.read_text()).get("date", "") for p in runs_dir.glob(f"[0-9][0-9]_*{suffix}/run.json")
+                   if p.parent.name.endswith("-smoke") == smoke)
+    kind = "smoke run (tiny data, one seed: its numbers mean nothing)" if smoke else "run"
+    intro = [f"# The modality gap, reproduced: a {kind} of {dates[-1][:10] if dates else 'unknown date'}", "",
+             f"Executed notebooks of `{runs_dir.name}/`, in order; each notebook's parameters cell gives its settings "
+             "and seed. This book shows what the run computed: nothing was executed again to build it.", "",
+             "## Notebooks", "", "| notebook | status | finished (time) | parameters given |", "|---|---|---|---|",
+             *rows, "", "## The claims ledger", "", _ledger_markdown(runs_dir, suffix)]
+    (src / "intro.md").write_text("\n".join(intro))
+    (src / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n" + "".join(f"- file: {c}\n" for c in chapters))
+    (src / "_config.yml").write_text(CONFIG.format(title="smoke run" if smoke else "run"))
+    jb = Path(sys.executable).parent / "jupyter-book"  # the console script of the jupyter-book package
+    proc = subprocess.run([str(jb), "build", str(src), "--path-output", str(out), "--quiet"],
+                          capture_output=True, text=True)
+    index = out / "_build" / "html" / "index.html"
+    if proc.returncode != 0 or not index.exists():
+        raise RuntimeError(f"jupyter-book build failed (exit {proc.returncode}):\n{(proc.stdout + proc.stderr)[-4000:]}")
+    return index
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m modgap.tooling.book", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--runs-dir", default=str(RUNS_DIR))
+    ap.add_argument("--smoke", action=argparse.BooleanOptionalAction, default=None,
+                    help="the smoke run's notebooks (default: whichever run executed a notebook last)")
+    ap.add_argument("--out", help="where the book goes (default: <runs-dir>/book or book-smoke)")
+    args = ap.parse_args(argv)
+    try:
+        index = build_book(args.runs_dir, args.smoke, args.out)
+    except (FileNotFoundError, RuntimeError) as exc:
+        print(f"[book] {exc}", file=sys.stderr)
+        return 1
+    print(f"[book] {index}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

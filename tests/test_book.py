@@ -1,0 +1,99 @@
+"""The book of a run (``make book``): built offline by Jupyter Book 1.x from the executed notebooks, with the
+run's date, parameters and status on its first page, failed notebooks flagged, and equations typeset by a
+MathJax served from the book itself. The browser part opens it in headless Chromium."""
+import json
+import shutil
+
+import nbformat
+import pytest
+
+from modgap.tooling.book import build_book, last_run_is_smoke
+from modgap.tooling.runner import NotebookFailed, run_notebook
+
+PARAMS = "x = 1\noutput_dir = 'runs/t'"
+BODY = ("import matplotlib.pyplot as plt\nplt.plot([0, x], [0, 1])\nplt.title('a figure')\nplt.show()")
+MATH = "The gap is $\\lVert \\mu_x - \\mu_y \\rVert$, and\n\n$$\\mathcal{L} = \\log \\sum_{i \\neq j} e^{-2 d_{ij}^2}$$"
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory, make_notebook_module):
+    root = tmp_path_factory.mktemp("bookrun")
+    runs = root / "runs"
+    mp = pytest.MonkeyPatch()
+    mp.setenv("MODGAP_SMOKE", "1")
+    ok = make_notebook_module(root / "00_ok.ipynb", PARAMS, BODY)
+    nb = nbformat.read(ok, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell("# 00 · A chapter with math\n\n" + MATH))
+    nbformat.write(nb, ok)
+    run_notebook(ok, runs / "00_ok", {"x": 2})
+    (runs / "00_ok-smoke" / "run.json").write_text(json.dumps({"parameters": {"x": 2}, "seconds": 1.5,
+                                                               "date": "2026-11-24T10:00:00+00:00"}))
+    bad = make_notebook_module(root / "01_bad.ipynb", PARAMS, "raise ValueError('broken on purpose')")
+    with pytest.raises(NotebookFailed):
+        run_notebook(bad, runs / "01_bad", {})
+    index = build_book(runs, smoke=None, notebook_names=["00_ok", "01_bad", "02_never"])
+    mp.undo()
+    return index
+
+
+@pytest.fixture(scope="module")
+def make_notebook_module():
+    def make(path, parameters: str, body: str):
+        nb = nbformat.v4.new_notebook()
+        p = nbformat.v4.new_code_cell(parameters)
+        p.metadata["tags"] = ["parameters"]
+        nb.cells = [p, nbformat.v4.new_code_cell(body)]
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, path)
+        return path
+    return make
+
+
+def test_the_book_lists_the_run_flags_failures_and_serves_mathjax_itself(book):
+    html = book.parent
+    index = (html / "intro.html").read_text()  # index.html redirects there
+    assert "smoke run" in index and "2026-11-24" in index and "x=2" in index
+    assert "did not run" in index and "failed" in index
+    chapter = (html / "notebooks" / "00_ok.html").read_text()
+    assert "data:image/png" in chapter or "<img" in chapter  # the figure the run drew
+    assert "../mathjax/MathJax.js" in chapter and "cdn" not in chapter.lower()
+    assert (html / "mathjax" / "MathJax.js").exists()
+    assert "This notebook failed in this run" in (html / "notebooks" / "01_bad.html").read_text()
+
+
+def test_the_last_run_decides_smoke_or_not(tmp_path):
+    import os
+    import time
+
+    for name, t in (("03_a", 1), ("03_a-smoke", 2)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "03_a.ipynb").write_text("{}")
+        os.utime(tmp_path / name / "03_a.ipynb", (time.time() - 100 + t, time.time() - 100 + t))
+    assert last_run_is_smoke(tmp_path)
+    with pytest.raises(FileNotFoundError, match="make run"):
+        last_run_is_smoke(tmp_path / "03_a" / "nothing")
+
+
+def test_the_book_in_a_browser_has_figures_typeset_equations_and_no_blank_page(book):
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("the browser check of the book needs Chromium: apt-get install chromium (bash .ci/run installs it)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        page = browser.new_page()
+        outside = []
+        page.on("request", lambda r: outside.append(r.url) if r.url.split(":")[0] not in ("file", "data", "blob", "about") else None)
+        for url in (book, book.parent / "notebooks" / "00_ok.html"):
+            page.goto(url.as_uri())
+            page.wait_for_load_state("load")
+            assert len(page.locator("main").inner_text().strip()) > 100, f"{url.name} is blank"
+            if url.name == "00_ok.html":
+                page.wait_for_function("window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0 && "
+                                       "document.querySelectorAll('.MathJax, .MathJax_CHTML, .MathJax_Display').length >= 2",
+                                       timeout=30_000)
+                text = page.locator("main").inner_text()
+                assert "$" not in text and "\\mathcal" not in text  # no raw TeX left on the page
+                assert page.evaluate("[...document.querySelectorAll('main img')].some(i => i.complete && i.naturalWidth > 0)")
+        browser.close()
+    assert outside == []  # nothing fetched from the network
