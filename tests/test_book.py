@@ -52,7 +52,7 @@ def make_notebook_module():
 def test_the_book_lists_the_run_flags_failures_and_serves_mathjax_itself(book):
     html = book.parent
     index = (html / "intro.html").read_text()  # index.html redirects there
-    assert "smoke run" in index and "2026-11-24" in index and "x=2" in index
+    assert "smoke run" in index and "2026-11-24" in index and "x=2" in index and "seed, seeds" in index
     assert "did not run" in index and "failed" in index
     chapter = (html / "notebooks" / "00_ok.html").read_text()
     assert "data:image/png" in chapter or "<img" in chapter  # the figure the run drew

@@ -80,3 +80,19 @@ def test_the_runner_prints_how_a_run_compares_with_the_reference(tmp_path):
     line = print_reference_comparison(tmp_path / "runs", reference=ref)
     assert line.startswith("[modgap] claims ledger: 3 of 3 verdicts as in the committed reference") and "3 estimates" in line
     assert print_reference_comparison(tmp_path / "nothing", reference=ref) is None
+
+
+@pytest.mark.parametrize("profile", ["full", "classroom"])
+def test_every_profile_names_only_parameters_its_notebooks_take_and_shares_models_consistently(profile):
+    from modgap.tooling.runner import NOTEBOOK_DIR, check_known, load_profile
+
+    notebooks, runs_dir = load_profile(profile)
+    assert runs_dir == f"runs/{profile}"
+    for name, params in notebooks.items():
+        check_known(NOTEBOOK_DIR / f"{name}.ipynb", params)  # an unknown parameter is an error that names it
+    matching = ("tasks", "epochs", "spectra_epochs", "n_train_images", "n_test_images", "fashion_root", "models_dir")
+    for other in ("02_cmunet", "04_occlusion", "08_connecting_the_lines"):  # they load 03's models only if these agree
+        if other in notebooks:
+            assert all(notebooks[other].get(k) == notebooks["03_marrnet_vs_baselines"].get(k) for k in matching), other
+    towers = notebooks.get("08_connecting_the_lines", {}).get("tower_epochs", 8), notebooks.get("05_closing_the_gap", {}).get("epochs", 8)
+    assert towers[0] == towers[1]  # 08 loads 05's two-tower models only with the same epochs

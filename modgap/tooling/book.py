@@ -80,6 +80,20 @@ def _failed_cell(nb) -> int | None:
     return None
 
 
+def _seeds(path: Path, nb) -> str:
+    """``seed`` and ``n_seeds`` as the notebook ran: its parameters cell's defaults, overridden by what papermill
+    injected."""
+    import papermill
+
+    try:
+        declared = {k: v["default"] for k, v in papermill.inspect_notebook(str(path)).items()}
+    except Exception:  # a notebook without a parameters cell
+        declared = {}
+    values = {**declared, **{k: repr(v) for k, v in nb.metadata.get("papermill", {}).get("parameters", {}).items()}}
+    shown = [f"{k} = {values[k]}" for k in ("seed", "n_seeds") if k in values]
+    return ", ".join(shown) or "—"
+
+
 def _ledger_markdown(runs_dir: Path, suffix: str) -> str:
     import pandas as pd
 
@@ -120,7 +134,7 @@ def build_book(runs_dir: str | Path = RUNS_DIR, smoke: bool | None = None, out: 
         record = json.loads((folder / "run.json").read_text()) if (folder / "run.json").exists() else {}
         source = failed if failed.exists() and (not done.exists() or failed.stat().st_mtime > done.stat().st_mtime) else done
         if not source.exists():
-            rows.append(f"| {name} | **did not run** | | |")
+            rows.append(f"| {name} | **did not run** | | | |")
             continue
         nb = nbformat.read(source, as_version=4)
         if source == failed:
@@ -135,7 +149,7 @@ def build_book(runs_dir: str | Path = RUNS_DIR, smoke: bool | None = None, out: 
         chapters.append(f"notebooks/{name}")
         params = ", ".join(f"`{k}={v}`" for k, v in sorted(record.get("parameters", {}).items())) or "defaults"
         rows.append(f"| [{name}](notebooks/{name}.ipynb) | {status} | {record.get('date', '')[:19].replace('T', ' ')} "
-                    f"({record.get('seconds', 0):.0f} s) | {params} |")
+                    f"({record.get('seconds', 0):.0f} s) | {_seeds(source, nb)} | {params} |")
     if not chapters:
         raise FileNotFoundError(f"no executed notebook of the {'smoke' if smoke else 'full'} run in {runs_dir}")
 
@@ -145,7 +159,7 @@ def build_book(runs_dir: str | Path = RUNS_DIR, smoke: bool | None = None, out: 
     intro = [f"# The modality gap, reproduced: a {kind} of {dates[-1][:10] if dates else 'unknown date'}", "",
              f"Executed notebooks of `{runs_dir.name}/`, in order; each notebook's parameters cell gives its settings "
              "and seed. This book shows what the run computed: nothing was executed again to build it.", "",
-             "## Notebooks", "", "| notebook | status | finished (time) | parameters given |", "|---|---|---|---|",
+             "## Notebooks", "", "| notebook | status | finished (time) | seed, seeds | parameters given |", "|---|---|---|---|---|",
              *rows, "", "## The claims ledger", "", _ledger_markdown(runs_dir, suffix)]
     (src / "intro.md").write_text("\n".join(intro))
     (src / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n" + "".join(f"- file: {c}\n" for c in chapters))
