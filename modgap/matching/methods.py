@@ -346,6 +346,8 @@ def train_matcher(cfg: MatchConfig, a: torch.Tensor, b: torch.Tensor, ids: torch
         raise ValueError("fresh_data=True needs redraw (a task that can simulate new training measurements)")
     if not (len(a) == len(b) == len(ids)):
         raise ValueError(f"a, b and ids must have the same length, got {len(a)}, {len(b)}, {len(ids)}")
+    if len(a) == 0:
+        raise ValueError("no training pairs: a, b and ids are empty")
     if a.shape[1:] != b.shape[1:] or a.dim() != cfg.dim + 2:
         raise ValueError(f"a and b must both be (N, 1, {'L' if cfg.dim == 1 else 'H, W'}); got {tuple(a.shape)}, {tuple(b.shape)}")
     if cfg.n_ids and int(ids.max()) >= cfg.n_ids:

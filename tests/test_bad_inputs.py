@@ -1,0 +1,183 @@
+"""Bad input, as a table: each row feeds one public entry point something wrong and checks that the error
+names the problem and the parameter or file — and that nothing already computed is lost or overwritten (a
+previous run's results, a checkpoint). The README's troubleshooting section lists the same cases."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from modgap.paths import REPO_ROOT
+from modgap.tooling.params import ParameterError
+from modgap.tooling.runner import NotebookFailed, run_notebook
+
+# notebook, parameters, what the error must say (a regular expression): the notebook stops in its check cell
+NOTEBOOK_CASES = [
+    ("00_quickstart", {"seeed": 1}, r"unknown parameter\(s\) 'seeed'"),
+    ("01_data_prep", {"n_train_measurements": 12}, r"n_train_measurements < n_measurements"),
+    ("01_data_prep", {"gap_samples": -5}, r"gap_samples"),
+    ("02_cmunet", {"tasks": ["Raman-IR", "visible-uv"]}, r"tasks.*visible-uv"),
+    ("03_marrnet_vs_baselines", {"n_seeds": 0}, r"n_seeds"),
+    ("03_marrnet_vs_baselines", {"n_train_images": -3}, r"n_train_images"),
+    ("04_occlusion", {"fractions": [0.1, 0.3]}, r"fractions must include 0"),
+    ("04_occlusion", {"image_occlusion": "circle"}, r"image_occlusion.*circle"),
+    ("05_closing_the_gap", {"temperature": "hot"}, r"temperature"),
+    ("05_closing_the_gap", {"n_train": 5000}, r"n_train"),
+    ("06_anatomy_of_the_gap", {"temperatures": [0.1, -1]}, r"temperatures"),
+    ("07_claims", {"reference": 5}, r"reference"),
+    ("08_connecting_the_lines", {"matchers": ["cyclegan"]}, r"matchers.*cyclegan"),
+]
+
+
+@pytest.mark.parametrize("name, params, message", NOTEBOOK_CASES, ids=[f"{n}-{next(iter(p))}" for n, p, _ in NOTEBOOK_CASES])
+def test_a_bad_notebook_parameter_is_named_and_the_last_results_are_kept(name, params, message, tmp_path, monkeypatch):
+    monkeypatch.setenv("MODGAP_SMOKE", "1")
+    out = tmp_path / "out-smoke"
+    out.mkdir()
+    (out / "results.csv").write_text("metric,value\nfrom the last good run,1\n")
+    with pytest.raises((ParameterError, NotebookFailed), match=message):
+        run_notebook(REPO_ROOT / "notebooks" / f"{name}.ipynb", tmp_path / "out", {**params, "output_dir": str(tmp_path / "out")})
+    assert (out / "results.csv").read_text() == "metric,value\nfrom the last good run,1\n"
+
+
+def _rruff(tmp_path, text):
+    from modgap.data.rruff import read_rruff_file
+
+    p = tmp_path / "R050001.txt"
+    p.write_text(text)
+    return lambda: read_rruff_file(p)
+
+
+def _rruff_folder(tmp_path):
+    from modgap.data.rruff import load_rruff_folder
+
+    return lambda: load_rruff_folder(tmp_path / "no-such-rruff", grid=np.arange(100.0, 200.0))
+
+
+def _paired(tmp_path, corrupt: bool):
+    from PIL import Image
+
+    from modgap.data.paired_folders import load_paired_folders
+
+    for m in ("visible", "thermal") if corrupt else ("visible",):
+        (tmp_path / m / "id0").mkdir(parents=True)
+        Image.fromarray(np.zeros((8, 8), np.uint8)).save(tmp_path / m / "id0" / "a.png")
+    if corrupt:
+        (tmp_path / "thermal" / "id0" / "a.png").write_bytes(b"not a png at all")
+    return lambda: load_paired_folders(tmp_path, ("visible", "thermal"))
+
+
+def _fashion(tmp_path):
+    from modgap.data import load_fashion_mnist
+
+    (tmp_path / "fm").mkdir()
+    (tmp_path / "fm" / "t10k-images-idx3-ubyte").write_bytes(b"\x00\x00\x08\x03" + b"\x00" * 6)
+    return lambda: load_fashion_mnist(tmp_path / "fm", split="test")
+
+
+def _grid(tmp_path, text):
+    from modgap.tooling.sweep import load_grid
+
+    p = tmp_path / "grid.yaml"
+    p.write_text(text)
+    return lambda: load_grid(p)
+
+
+def _tiny_fit(ckpt, X=None):
+    from modgap.training import fit
+
+    net = torch.nn.Linear(3, 1)
+    X = torch.randn(8, 3) if X is None else X
+
+    def step(idx, progress):
+        return net(X[idx]).pow(2).mean(), {}
+
+    return lambda: fit({"net": net}, step, len(X), epochs=1, batch_size=4, checkpoint=ckpt, progress_bar=False)
+
+
+def _truncated_checkpoint(tmp_path):
+    ckpt = tmp_path / "model.pt"
+    _tiny_fit(tmp_path / "good.pt")()  # a real checkpoint, cut short as by a full disk
+    ckpt.write_bytes((tmp_path / "good.pt").read_bytes()[:100])
+    return _tiny_fit(ckpt), ckpt
+
+
+def _foreign_checkpoint(tmp_path):
+    from modgap.training import fit
+
+    ckpt = tmp_path / "model.pt"
+    other = torch.nn.Linear(5, 2)  # another model's weights under the expected name
+    fit({"net": other}, lambda idx, p: (other(torch.randn(len(idx), 5)).pow(2).mean(), {}), 8, 1, 4, checkpoint=ckpt,
+        progress_bar=False)
+    return _tiny_fit(ckpt), ckpt
+
+
+def _sub(tmp_path, name):
+    (tmp_path / name).mkdir(parents=True, exist_ok=True)
+    return tmp_path / name
+
+
+def _checkpoint_case(make):
+    def case(tmp_path):
+        call, ckpt = make(_sub(tmp_path, "ckpt"))
+        return call, {ckpt: ckpt.read_bytes()}
+    return case
+
+
+def _nan_batch():
+    x = torch.randn(8, 3)
+    x[2, 1] = float("nan")
+    return x
+
+
+def _matcher(a, b, ids):
+    from modgap.matching.methods import MatchConfig, train_matcher
+
+    return lambda: train_matcher(MatchConfig(method="siamese", dim=1), a, b, ids, progress_bar=False)
+
+
+# case: (builds the call in a folder of its own -> (call, {file: bytes that must survive}), what the error must say)
+CASES = {
+    "rruff: truncated file": (lambda d: (_rruff(d, "##NAMES=x\n100, 1.0\n"), {}), r"R050001.txt: fewer than two data points"),
+    "rruff: garbage line": (lambda d: (_rruff(d, "100, 1.0\n101, abc\n102, 2.0\n"), {}), r"R050001.txt:2: not numbers"),
+    "rruff: missing folder": (lambda d: (_rruff_folder(d), {}), r"RRUFF folder .*no-such-rruff does not exist"),
+    "paired folders: a modality is missing": (lambda d: (_paired(d, corrupt=False), {}), r"has no folder 'thermal'"),
+    "paired folders: a corrupt image": (lambda d: (_paired(d, corrupt=True), {}), r"a.png: cannot decode image"),
+    "fashion-mnist: a truncated IDX file": (lambda d: (_fashion(d), {}), r"t10k-images-idx3-ubyte"),
+    "sweep grid: not YAML": (lambda d: (_grid(d, "grid: [unclosed\n"), {}), r"grid.yaml: not valid YAML"),
+    "sweep grid: a value that is not a list": (lambda d: (_grid(d, "grid:\n  seed: 3\n"), {}),
+                                               r"grid parameter 'seed' must be a non-empty list"),
+    "sweep grid: a parameter both swept and fixed": (lambda d: (_grid(d, "grid:\n  seed: [1, 2]\nfixed:\n  seed: 3\n"), {}),
+                                                     r"\['seed'\] are both in 'grid' and 'fixed'"),
+    "checkpoint: truncated": (_checkpoint_case(_truncated_checkpoint), r"(?s)checkpoint .*model.pt cannot be used.*delete it"),
+    "checkpoint: another model's": (_checkpoint_case(_foreign_checkpoint), r"(?s)checkpoint .*model.pt cannot be used.*delete it"),
+    "batch: NaN in the data": (lambda d: (_tiny_fit(None, _nan_batch()), {}), r"the loss became nan at epoch 1"),
+    "batch: no training pairs": (lambda d: (_matcher(torch.zeros(0, 1, 32), torch.zeros(0, 1, 32), torch.zeros(0, dtype=torch.long)), {}),
+                                 r"no training pairs"),
+    "matcher: a and b of different lengths": (lambda d: (_matcher(torch.zeros(4, 1, 32), torch.zeros(3, 1, 32), torch.arange(4)), {}),
+                                              r"same length, got 4, 3, 4"),
+}
+CASE_NAMES = list(CASES)
+
+
+@pytest.mark.parametrize("case", CASE_NAMES)
+def test_a_bad_file_checkpoint_or_batch_is_named_and_nothing_is_overwritten(case, tmp_path):
+    build, message = CASES[case]
+    call, kept = build(tmp_path)
+    with pytest.raises((ValueError, FileNotFoundError, RuntimeError, FloatingPointError), match=message):
+        call()
+    for path, content in kept.items():  # a checkpoint that cannot be used is left for the user to look at
+        assert path.read_bytes() == content, path
+
+
+def test_the_table_is_long_enough_and_the_readme_lists_it():
+    assert len(NOTEBOOK_CASES) + len(CASE_NAMES) >= 20
+    readme = (REPO_ROOT / "README.md").read_text()
+    section = readme[readme.index("## Troubleshooting"):]
+    for name, params, _ in NOTEBOOK_CASES:
+        assert re.search(re.escape(next(iter(params))), section), params
+    for case in CASE_NAMES:
+        assert case.split(":")[0] in section, case
