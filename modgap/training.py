@@ -61,7 +61,7 @@ def fit(modules: dict[str, nn.Module], step: Callable[[torch.Tensor, float], tup
         n_samples: int, epochs: int, batch_size: int = 128, lr: float = 1e-3, weight_decay: float = 0.0,
         seed: int = 0, checkpoint: str | Path | None = None, device=None, amp: str = "auto",
         progress_bar: bool = True, desc: str = "train", drop_last: bool = True, lr_schedule: str = "constant",
-        validate: Callable[[], float] | None = None, patience: int = 0) -> FitResult:
+        validate: Callable[[], float] | None = None, patience: int = 0, validate_from: int = 1) -> FitResult:
     """Train ``modules`` with ``step``; see the module docstring."""
     if lr_schedule not in ("constant", "cosine"):
         raise ValueError(f"lr_schedule must be 'constant' or 'cosine', got {lr_schedule!r}")
@@ -139,7 +139,8 @@ def fit(modules: dict[str, nn.Module], step: Callable[[torch.Tensor, float], tup
         result.history.append({"epoch": epoch + 1, **{k: v / n_batches for k, v in sums.items()}})
         result.epochs_run += 1
         if early is not None:
-            _early_stopping_step(early, modules, validate, patience, epoch + 1, result.history[-1])
+            if epoch + 1 >= validate_from:
+                _early_stopping_step(early, modules, validate, patience, epoch + 1, result.history[-1])
         if ckpt is not None:
             _save(ckpt, {"modules": {n: m.state_dict() for n, m in modules.items()}, "optimizer": opt.state_dict(),
                          "epoch": epoch + 1, "history": result.history, "rng": torch.get_rng_state(),

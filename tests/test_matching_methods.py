@@ -318,3 +318,19 @@ def test_a_matcher_with_early_stopping_records_validation_and_ends_at_its_best_e
     assert vals[res.best_epoch - 1] == max(vals)
     assert res.stopped_early == (len(vals) < 12)
     assert MatchConfig(method="siamese", dim=1, patience=2).digest() != MatchConfig(method="siamese", dim=1).digest()
+
+
+def test_early_stopping_waits_for_the_stage_that_trains_e():
+    """The two-stage MarrNet trains only G in the first half: its validation score cannot move then, so early
+    stopping may not end training before E has trained for ``patience`` epochs."""
+    g = torch.Generator().manual_seed(0)
+    protos = torch.rand(6, 1, 32, generator=g)
+    ids = torch.arange(6).repeat(6)
+    a = protos[ids] + 0.05 * torch.randn(36, 1, 32, generator=g)
+    b = 1 - protos[ids] + 0.05 * torch.randn(36, 1, 32, generator=g)
+    cfg = MatchConfig(method="marrnet-2stage", dim=1, epochs=8, batch_size=12, width=4, unet_base=4, embed_dim=8,
+                      w_perc=0, n_ids=6, patience=1, val_fraction=0.3)
+    _, res = train_matcher(cfg, a, b, ids, progress_bar=False)
+    assert len(res.history) >= 4 + 1  # E trains from epoch 5 (progress 0.5) on; one epoch of patience after that
+    assert res.best_epoch >= 5  # the weights kept are from an epoch in which E trained
+    assert all("val" not in h for h in res.history[:4]) and all("val" in h for h in res.history[4:])

@@ -380,9 +380,11 @@ def train_matcher(cfg: MatchConfig, a: torch.Tensor, b: torch.Tensor, ids: torch
             fa, fb = model.embed_all(a[val], "a", device=device), model.embed_all(b[val], "b", device=device)
             return float(per_query_scores(fa, fb, val_ids, val_ids)["rank1"].mean())
 
+    # a method that trains E only in a later stage: validation starts with E's first epoch (before, it cannot move)
+    first_e_epoch = next((e for e in range(cfg.epochs) if model.method.stages(e / cfg.epochs)[1]), 0)
     res = fit({"model": model}, step, len(train), cfg.epochs, cfg.batch_size, cfg.lr, seed=cfg.seed,
               checkpoint=checkpoint, device=device, progress_bar=progress_bar, desc=cfg.method,
-              lr_schedule=cfg.lr_schedule, validate=validate, patience=cfg.patience)
+              lr_schedule=cfg.lr_schedule, validate=validate, patience=cfg.patience, validate_from=first_e_epoch + 1)
     return model, res
 
 
