@@ -43,8 +43,9 @@ $(STAMP): requirements.txt pyproject.toml
 
 setup: $(STAMP)
 
+RUN_ARGS ?=
 run: setup
-	MPLBACKEND=Agg $(PY) -m modgap.tooling.runner --profile $(PROFILE) $(NBS)
+	MPLBACKEND=Agg $(PY) -m modgap.tooling.runner --profile $(PROFILE) $(RUN_ARGS) $(NBS)
 
 # publish the full-profile run (make run PROFILE=full) as the committed reference in results/ and the README
 reference: setup

@@ -124,6 +124,40 @@ def _set_aside_failed_run(out_dir: Path, before: dict, backup: Path, keep: set[s
     return aside
 
 
+def fingerprint(notebook: str | Path, parameters: dict, smoke: bool) -> str:
+    """What decides a notebook's results: its own text, the parameters it runs with, smoke mode and the package's
+    code (every ``modgap/**/*.py``). A finished run with the same fingerprint is not run again."""
+    import hashlib
+    import json
+
+    h = hashlib.sha256(Path(notebook).read_bytes())
+    h.update(json.dumps(parameters, sort_keys=True, default=str).encode())
+    h.update(b"smoke" if smoke else b"full")
+    for py in sorted((REPO_ROOT / "modgap").rglob("*.py")):
+        h.update(py.relative_to(REPO_ROOT).as_posix().encode())
+        h.update(py.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def run_folder(out_dir: str | Path, parameters: dict) -> Path:
+    """The folder a notebook run writes to: ``output_dir`` when given, else ``out_dir``; ``-smoke`` appended in smoke mode."""
+    from modgap.paths import output_dir
+    from modgap.tooling.params import smoke_default
+
+    smoke = parameters.get("smoke")
+    return output_dir(parameters.get("output_dir", out_dir), smoke=smoke_default(smoke if isinstance(smoke, bool) else None))
+
+
+def _recover_killed_run(out_dir: Path, stem: str) -> None:
+    """A run killed outright (SIGKILL, power loss) leaves its copy of the previous run's files and a half-executed
+    notebook: put the previous files back and drop the half-executed notebook, so nothing half-written stays."""
+    for backup in out_dir.glob(".previous-run-*"):
+        for f in backup.iterdir():
+            os.replace(f, out_dir / f.name)
+        backup.rmdir()
+    (out_dir / f".{stem}.running.ipynb").unlink(missing_ok=True)
+
+
 def run_notebook(notebook: str | Path, out_dir: str | Path, parameters: dict | None = None,
                  kernel: str = "python3", timeout: int = 1800, progress: bool = False) -> Path:
     """Execute ``notebook`` into ``out_dir/<name>.ipynb`` with ``parameters`` (plus ``output_dir``). With an
@@ -140,20 +174,15 @@ def run_notebook(notebook: str | Path, out_dir: str | Path, parameters: dict | N
 
     import papermill as pm
 
-    from modgap.tooling.params import smoke_default
-    from modgap.paths import output_dir
-
     notebook = Path(notebook).resolve()
     if not notebook.is_file():
         raise FileNotFoundError(f"notebook {notebook} does not exist")
     params = dict(parameters or {})
-    if "output_dir" in params:
-        out_dir = params["output_dir"]  # where the notebook writes, resolved as the notebook resolves it
-    elif "output_dir" in declared_parameters(notebook):
+    if "output_dir" not in params and "output_dir" in declared_parameters(notebook):
         params["output_dir"] = str(Path(out_dir).resolve())
-    smoke = params.get("smoke")
-    out_dir = output_dir(out_dir, smoke=smoke_default(smoke if isinstance(smoke, bool) else None))
+    out_dir = run_folder(out_dir, params)  # where the notebook writes, resolved as the notebook resolves it
     check_known(notebook, params)
+    _recover_killed_run(out_dir, notebook.stem)
     final = out_dir / notebook.name
     running = out_dir / f".{notebook.stem}.running.ipynb"
     failed = out_dir / f"{notebook.stem}.failed.ipynb"
@@ -182,7 +211,7 @@ def run_notebook(notebook: str | Path, out_dir: str | Path, parameters: dict | N
     return final
 
 
-def run_record(parameters: dict, seconds: float, profile: str) -> dict:
+def run_record(parameters: dict, seconds: float, profile: str, fingerprint: str | None = None) -> dict:
     """What produced a run: parameters, profile, seconds, date, machine, package versions and git commit."""
     import datetime
     import platform
@@ -204,7 +233,7 @@ def run_record(parameters: dict, seconds: float, profile: str) -> dict:
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}", "python": platform.python_version(),
             "versions": {k: v(k) for k in ("torch", "numpy", "scipy", "scikit-learn", "pandas", "papermill")},
-            "commit": commit, "smoke": os.environ.get("MODGAP_SMOKE") == "1"}
+            "commit": commit, "smoke": os.environ.get("MODGAP_SMOKE") == "1", "fingerprint": fingerprint}
 
 
 def print_reference_comparison(runs_dir: Path, smoke: bool = False,
@@ -254,13 +283,13 @@ PROFILE_DIR = REPO_ROOT / "profiles"
 
 
 def load_profile(name: str) -> tuple[dict, str | None]:
-    """``profiles/<name>.yaml``: ``{notebook stem: {parameter: value}}`` (``all`` for every notebook) and the
-    ``runs_dir`` the profile writes to. ``default`` is the notebooks' own parameters, in ``runs/``."""
+    """``profiles/<name>.yaml`` (or a YAML file's path): ``{notebook stem: {parameter: value}}`` (``all`` for every
+    notebook) and the ``runs_dir`` the profile writes to. ``default`` is the notebooks' own parameters, in ``runs/``."""
     import yaml
 
     if name == "default":
         return {}, None
-    path = PROFILE_DIR / f"{name}.yaml"
+    path = Path(name) if name.endswith((".yaml", ".yml")) and Path(name).is_file() else PROFILE_DIR / f"{name}.yaml"
     if not path.is_file():
         known = sorted(p.stem for p in PROFILE_DIR.glob("*.yaml"))
         raise ParameterError(f"unknown profile {name!r}; profiles: default, {', '.join(known)}")
@@ -276,6 +305,22 @@ def _parse_value(text: str):
     return yaml.safe_load(text)
 
 
+def _finished(notebook: Path, out_dir: Path, parameters: dict, fp: str | None) -> bool:
+    """Whether ``notebook`` has a finished run in its folder with fingerprint ``fp`` (and no later failure)."""
+    import json
+
+    folder = run_folder(out_dir, parameters)
+    record = folder / "run.json"
+    if fp is None or not (folder / Path(notebook).name).exists() or not record.exists():
+        return False
+    if (folder / f"{Path(notebook).stem}.failed.ipynb").exists():
+        return False
+    try:
+        return json.loads(record.read_text()).get("fingerprint") == fp
+    except (OSError, ValueError):
+        return False
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m modgap.tooling.runner", description=__doc__.split("\n\n")[0])
     ap.add_argument("notebooks", nargs="*", help="notebooks to run (default: every numbered notebook)")
@@ -285,6 +330,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile", default="default", help="parameters from profiles/<name>.yaml (e.g. full)")
     ap.add_argument("--smoke", action="store_true", help="tiny, fast settings (sets MODGAP_SMOKE=1)")
     ap.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
+    ap.add_argument("--force", action="store_true",
+                    help="run every notebook again, even one whose finished run has the same notebook, parameters and code")
     args = ap.parse_args(argv)
     if args.smoke:
         os.environ["MODGAP_SMOKE"] = "1"
@@ -306,9 +353,14 @@ def main(argv: list[str] | None = None) -> int:
     failures = []
     for nb in notebooks:
         t0 = time.perf_counter()
-        print(f"[modgap] {nb.name} ...", flush=True)
         # the profile's settings for this notebook, then what the command line says
         nb_params = {**profile.get("all", {}), **profile.get(Path(nb).stem, {}), **params}
+        fp = fingerprint(nb, nb_params, args.smoke) if Path(nb).is_file() else None
+        if not args.force and Path(nb).stem != LEDGER_NOTEBOOK and _finished(nb, runs / Path(nb).stem, nb_params, fp):
+            print(f"[modgap] {nb.name} finished before with the same notebook, parameters and code: kept (--force reruns it)",
+                  flush=True)
+            continue
+        print(f"[modgap] {nb.name} ...", flush=True)
         try:
             out = run_notebook(nb, runs / Path(nb).stem, nb_params, timeout=args.timeout)
         except (NotebookFailed, ParameterError, FileNotFoundError) as exc:
@@ -318,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
         seconds = time.perf_counter() - t0
         from modgap.io import write_json
 
-        write_json(out.parent / "run.json", run_record(nb_params, seconds, args.profile))
+        write_json(out.parent / "run.json", run_record(nb_params, seconds, args.profile, fp))
         print(f"[modgap] {nb.name} done in {seconds:.0f} s -> {out.relative_to(Path.cwd()) if out.is_relative_to(Path.cwd()) else out}", flush=True)
     print_reference_comparison(runs, smoke=args.smoke)
     table = gather_results(runs, smoke=args.smoke)
