@@ -36,6 +36,41 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Any], None], mode: st
     return path
 
 
+class file_lock:
+    """``with file_lock(path):`` — an exclusive lock on ``<path>.lock`` (``fcntl.flock``) held for the block, so
+    two processes that would write the same file (a checkpoint, a notebook's output folder) take turns instead of
+    clobbering each other. The lock goes with the process: a killed holder leaves no stale lock behind. Where
+    ``fcntl`` is missing (Windows) it does nothing."""
+
+    def __init__(self, path: str | os.PathLike, what: str = ""):
+        self.path = Path(str(path) + ".lock")
+        self.what = what or str(path)
+        self._fh = None
+
+    def __enter__(self):
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not on Linux
+            return self
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh = open(self.path, "a+")
+        try:
+            fcntl.flock(self._fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"[modgap] another process is writing {self.what}: waiting for it", flush=True)
+            fcntl.flock(self._fh, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        if self._fh is not None:
+            import fcntl
+
+            fcntl.flock(self._fh, fcntl.LOCK_UN)
+            self._fh.close()
+            self._fh = None
+        return False
+
+
 def write_json(path: str | os.PathLike, obj: Any) -> Path:
     """Atomically write ``obj`` as pretty JSON (NumPy scalars and arrays are converted)."""
     return atomic_write(path, lambda fh: json.dump(obj, fh, indent=2, default=_to_builtin))

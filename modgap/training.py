@@ -62,7 +62,20 @@ def fit(modules: dict[str, nn.Module], step: Callable[[torch.Tensor, float], tup
         seed: int = 0, checkpoint: str | Path | None = None, device=None, amp: str = "auto",
         progress_bar: bool = True, desc: str = "train", drop_last: bool = True, lr_schedule: str = "constant",
         validate: Callable[[], float] | None = None, patience: int = 0, validate_from: int = 1) -> FitResult:
-    """Train ``modules`` with ``step``; see the module docstring."""
+    """Train ``modules`` with ``step``; see the module docstring. With a ``checkpoint``, the training holds a lock on
+    it (``modgap.io.file_lock``): a second process training the same model waits, then loads what the first wrote."""
+    if checkpoint is None:
+        return _fit(modules, step, n_samples, epochs, batch_size, lr, weight_decay, seed, None, device, amp,
+                    progress_bar, desc, drop_last, lr_schedule, validate, patience, validate_from)
+    from modgap.io import file_lock
+
+    with file_lock(checkpoint, what=f"the checkpoint {checkpoint}"):
+        return _fit(modules, step, n_samples, epochs, batch_size, lr, weight_decay, seed, checkpoint, device, amp,
+                    progress_bar, desc, drop_last, lr_schedule, validate, patience, validate_from)
+
+
+def _fit(modules, step, n_samples, epochs, batch_size, lr, weight_decay, seed, checkpoint, device, amp, progress_bar,
+         desc, drop_last, lr_schedule, validate, patience, validate_from) -> FitResult:
     if lr_schedule not in ("constant", "cosine"):
         raise ValueError(f"lr_schedule must be 'constant' or 'cosine', got {lr_schedule!r}")
     if (validate is None) != (patience < 1):

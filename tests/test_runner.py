@@ -34,7 +34,7 @@ def test_run_success_and_failure_leave_honest_files(tmp_path, monkeypatch, make_
     bad = make_notebook(tmp_path / "02_bad.ipynb", PARAMS, "raise ValueError('broken on purpose')")
     with pytest.raises(NotebookFailed, match="02_bad.ipynb failed in cell 3: ValueError: broken on purpose"):
         run_notebook(bad, tmp_path / "runs" / "02_bad")
-    files = sorted(p.name for p in (tmp_path / "runs" / "02_bad").iterdir())
+    files = sorted(p.name for p in (tmp_path / "runs" / "02_bad").iterdir() if not p.name.endswith(".lock"))
     assert files == ["02_bad.failed.ipynb", "failed-run"]  # no file that looks like a finished run
 
 

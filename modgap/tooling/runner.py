@@ -167,13 +167,8 @@ def run_notebook(notebook: str | Path, out_dir: str | Path, parameters: dict | N
 
     A run that fails (an error in a cell, a timeout, an interrupt) leaves ``<name>.failed.ipynb`` in the folder,
     puts the figures and tables it wrote into ``failed-run/`` and restores those of the previous good run: the
-    folder never mixes two runs.
+    folder never mixes two runs. Two runs into one folder at once take turns (a lock on the folder).
     """
-    import shutil
-    import tempfile
-
-    import papermill as pm
-
     notebook = Path(notebook).resolve()
     if not notebook.is_file():
         raise FileNotFoundError(f"notebook {notebook} does not exist")
@@ -182,6 +177,18 @@ def run_notebook(notebook: str | Path, out_dir: str | Path, parameters: dict | N
         params["output_dir"] = str(Path(out_dir).resolve())
     out_dir = run_folder(out_dir, params)  # where the notebook writes, resolved as the notebook resolves it
     check_known(notebook, params)
+    from modgap.io import file_lock
+
+    with file_lock(out_dir / f".{notebook.stem}", what=f"{out_dir} ({notebook.name})"):  # one run per folder at a time
+        return _run_locked(notebook, out_dir, params, kernel, timeout, progress)
+
+
+def _run_locked(notebook: Path, out_dir: Path, params: dict, kernel: str, timeout: int, progress: bool) -> Path:
+    import shutil
+    import tempfile
+
+    import papermill as pm
+
     _recover_killed_run(out_dir, notebook.stem)
     final = out_dir / notebook.name
     running = out_dir / f".{notebook.stem}.running.ipynb"
