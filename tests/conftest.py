@@ -11,21 +11,23 @@ def rng():
     return np.random.default_rng(0)
 
 
-@pytest.fixture
-def make_notebook():
+def write_notebook(path, parameters: str, body: str):
     """Write a two-cell notebook: a ``parameters`` cell and a body cell; returns its path."""
     import nbformat
 
-    def make(path, parameters: str, body: str):
-        nb = nbformat.v4.new_notebook()
-        p = nbformat.v4.new_code_cell(parameters)
-        p.metadata["tags"] = ["parameters"]
-        nb.cells = [p, nbformat.v4.new_code_cell(body)]
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        nbformat.write(nb, path)
-        return path
+    nb = nbformat.v4.new_notebook()
+    p = nbformat.v4.new_code_cell(parameters)
+    p.metadata["tags"] = ["parameters"]
+    nb.cells = [p, nbformat.v4.new_code_cell(body)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
 
-    return make
+
+@pytest.fixture
+def make_notebook():
+    """``write_notebook`` as a fixture."""
+    return write_notebook
 
 
 @pytest.hookimpl(hookwrapper=True)

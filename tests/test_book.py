@@ -7,6 +7,7 @@ import shutil
 import nbformat
 import pytest
 
+from conftest import write_notebook
 from modgap.tooling.book import build_book, last_run_is_smoke
 from modgap.tooling.runner import NotebookFailed, run_notebook
 
@@ -16,19 +17,19 @@ MATH = "The gap is $\\lVert \\mu_x - \\mu_y \\rVert$, and\n\n$$\\mathcal{L} = \\
 
 
 @pytest.fixture(scope="module")
-def book(tmp_path_factory, make_notebook_module):
+def book(tmp_path_factory):
     root = tmp_path_factory.mktemp("bookrun")
     runs = root / "runs"
     mp = pytest.MonkeyPatch()
     mp.setenv("MODGAP_SMOKE", "1")
-    ok = make_notebook_module(root / "00_ok.ipynb", PARAMS, BODY)
+    ok = write_notebook(root / "00_ok.ipynb", PARAMS, BODY)
     nb = nbformat.read(ok, as_version=4)
     nb.cells.insert(0, nbformat.v4.new_markdown_cell("# 00 · A chapter with math\n\n" + MATH))
     nbformat.write(nb, ok)
     run_notebook(ok, runs / "00_ok", {"x": 2})
     (runs / "00_ok-smoke" / "run.json").write_text(json.dumps({"parameters": {"x": 2}, "seconds": 1.5,
                                                                "date": "2026-11-24T10:00:00+00:00"}))
-    bad = make_notebook_module(root / "01_bad.ipynb", PARAMS, "raise ValueError('broken on purpose')")
+    bad = write_notebook(root / "01_bad.ipynb", PARAMS, "raise ValueError('broken on purpose')")
     with pytest.raises(NotebookFailed):
         run_notebook(bad, runs / "01_bad", {})
     index = build_book(runs, smoke=None, notebook_names=["00_ok", "01_bad", "02_never"])
@@ -36,17 +37,6 @@ def book(tmp_path_factory, make_notebook_module):
     return index
 
 
-@pytest.fixture(scope="module")
-def make_notebook_module():
-    def make(path, parameters: str, body: str):
-        nb = nbformat.v4.new_notebook()
-        p = nbformat.v4.new_code_cell(parameters)
-        p.metadata["tags"] = ["parameters"]
-        nb.cells = [p, nbformat.v4.new_code_cell(body)]
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        nbformat.write(nb, path)
-        return path
-    return make
 
 
 def test_the_book_lists_the_run_flags_failures_and_serves_mathjax_itself(book):
