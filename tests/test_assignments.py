@@ -100,7 +100,7 @@ def test_the_checks_import_no_reference_solution():
 
 @pytest.mark.parametrize("exercise, stage, wrong, hint", [
     ("atp_loss", "values", lambda x, y: (x - y).pow(2).sum(1), "one number"),
-    ("atp_loss", "gradient", lambda x, y: torch.tensor(float((x - y).pow(2).sum(1).mean()), dtype=x.dtype), "gradient"),
+    ("atp_loss", "gradient", lambda x, y: torch.tensor(float((x - y).pow(2).sum(1).mean().detach()), dtype=x.dtype), "gradient"),
     ("cu_loss", "values", lambda x, y: torch.log(torch.exp(-2 * torch.cdist(0.5 * (x + y), 0.5 * (x + y)).pow(2))
                                                  [~torch.eye(len(x), dtype=torch.bool)].mean()), "re-normalised"),
     ("cu_loss", "values", lambda x, y: (-2 * torch.cdist(*(2 * [torch.nn.functional.normalize(x + y, dim=1)])).pow(2))
