@@ -26,6 +26,7 @@ import os
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from multiprocessing import get_context
 from pathlib import Path
 
 from modgap.tooling.params import ParameterError
@@ -122,7 +123,8 @@ def run_sweep(notebook: str | Path, grid: Grid, sweep_dir: str | Path, jobs: int
     elif jobs <= 1 or len(todo) <= 1:
         records += [_run_one(*args) for args in todo]
     else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        # spawn, not fork: a forked copy of a process with threads running (papermill's zmq loop, torch) can deadlock
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
             futures = [pool.submit(_run_one, *args) for args in todo]
             records += [f.result() for f in as_completed(futures)]
     return sorted(records, key=lambda r: r["run"])
