@@ -64,14 +64,13 @@ def fit(modules: dict[str, nn.Module], step: Callable[[torch.Tensor, float], tup
         validate: Callable[[], float] | None = None, patience: int = 0, validate_from: int = 1) -> FitResult:
     """Train ``modules`` with ``step``; see the module docstring. With a ``checkpoint``, the training holds a lock on
     it (``modgap.io.file_lock``): a second process training the same model waits, then loads what the first wrote."""
+    arguments = dict(locals())  # passed on as they are
     if checkpoint is None:
-        return _fit(modules, step, n_samples, epochs, batch_size, lr, weight_decay, seed, None, device, amp,
-                    progress_bar, desc, drop_last, lr_schedule, validate, patience, validate_from)
+        return _fit(**arguments)
     from modgap.io import file_lock
 
     with file_lock(checkpoint, what=f"the checkpoint {checkpoint}"):
-        return _fit(modules, step, n_samples, epochs, batch_size, lr, weight_decay, seed, checkpoint, device, amp,
-                    progress_bar, desc, drop_last, lr_schedule, validate, patience, validate_from)
+        return _fit(**arguments)
 
 
 def _fit(modules, step, n_samples, epochs, batch_size, lr, weight_decay, seed, checkpoint, device, amp, progress_bar,
