@@ -6,7 +6,7 @@ import torch
 from modgap.losses import coral_loss, multi_positive_info_nce, mmd_loss, reconstruction_loss, transformation_loss
 from modgap.models.layers import channels_to_space, space_to_channels
 from modgap.models.renderer import ModalityRenderer
-from modgap.matching.methods import METHODS, MatchConfig, Matcher, train_matcher, train_perceptual_net
+from modgap.matching.methods import METHODS, MatchConfig, Matcher, circular_shift, train_matcher, train_perceptual_net
 from modgap.models.cmunet import CMUNet
 from modgap.models.extractor import FeatureExtractor
 from modgap.models.layers import grad_reverse
@@ -334,3 +334,34 @@ def test_early_stopping_waits_for_the_stage_that_trains_e():
     assert len(res.history) >= 4 + 1  # E trains from epoch 5 (progress 0.5) on; one epoch of patience after that
     assert res.best_epoch >= 5  # the weights kept are from an epoch in which E trained
     assert all("val" not in h for h in res.history[:4]) and all("val" in h for h in res.history[4:])
+
+
+@pytest.mark.parametrize("shape", [(6, 1, 451), (5, 1, 28, 28), (3, 2, 7, 9)])
+def test_circular_shift_rolls_each_sample_by_its_own_offsets(shape):
+    """The one-gather augmentation equals torch.roll applied sample by sample (the loop it replaced)."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(shape, generator=g)
+    d = len(shape) - 2
+    offsets = torch.randint(-3, 4, (shape[0], d), generator=g)
+    expected = torch.stack([torch.roll(xi, tuple(o.tolist()), tuple(range(1, 1 + d))) for xi, o in zip(x, offsets)])
+    assert torch.equal(circular_shift(x, offsets), expected)
+    if d == 2:  # whatever the memory layout
+        assert torch.equal(circular_shift(x.contiguous(memory_format=torch.channels_last), offsets), expected)
+    with pytest.raises(ValueError, match=r"offsets must be \(B, "):
+        circular_shift(x, offsets[:, :1].repeat(1, d + 1))
+
+
+def test_image_matchers_train_channels_last_and_give_the_same_loss_in_either_layout():
+    """Channels-last is a speed choice only: the loss of a batch matches the channels-first model's."""
+    cfg = MatchConfig(method="marrnet", dim=2, perceptual="ssim", shift=0)
+    torch.manual_seed(0)
+    model = Matcher(cfg)
+    assert model.E.features[0].weight.is_contiguous(memory_format=torch.channels_last)
+    a, b = torch.rand(8, 1, 28, 28), torch.rand(8, 1, 28, 28)
+    torch.manual_seed(1)
+    loss_cl, _ = model.loss(a, b, torch.arange(8), 0.5)
+    model.to(memory_format=torch.contiguous_format)
+    model.memory_format = lambda x: x.contiguous()
+    torch.manual_seed(1)
+    loss_cf, _ = model.loss(a, b, torch.arange(8), 0.5)
+    assert torch.allclose(loss_cl, loss_cf, rtol=1e-4, atol=1e-5)

@@ -236,9 +236,19 @@ class Matcher(nn.Module):
             setattr(self, name, module)
         # φ, the frozen perceptual network, is deliberately not a submodule: never saved or trained here
         object.__setattr__(self, "phi", phi.eval().requires_grad_(False) if phi is not None else None)
+        if cfg.dim == 2:  # channels-last image convolutions: 15–25% faster steps on a CPU (benchmarks/throughput.py)
+            self.to(memory_format=torch.channels_last)
+            if phi is not None:
+                phi.to(memory_format=torch.channels_last)
+
+    def memory_format(self, x: torch.Tensor) -> torch.Tensor:
+        """Images in channels-last layout, as the convolutions' weights (a 1-channel batch would otherwise stay
+        channels-first and take the slower kernels); spectra as they are."""
+        return x.contiguous(memory_format=torch.channels_last) if x.dim() == 4 else x
 
     def represent(self, x: torch.Tensor, modality: str) -> torch.Tensor:
         """The sample-space input of E: G(x) for MarrNet, T(a) for transfer, x otherwise."""
+        x = self.memory_format(x)
         return self.G(x) if modality in self.method.through_unet else x
 
     def embed(self, x: torch.Tensor, modality: str) -> torch.Tensor:
@@ -264,13 +274,12 @@ class Matcher(nn.Module):
         s = self.cfg.shift
         if s == 0 or not self.training:
             return x
-        dims = tuple(range(2, x.dim()))
-        offsets = torch.randint(-s, s + 1, (len(x), len(dims)))
-        return torch.stack([torch.roll(xi, tuple(o.tolist()), tuple(d - 1 for d in dims)) for xi, o in zip(x, offsets)])
+        offsets = torch.randint(-s, s + 1, (len(x), x.dim() - 2))  # (B, 1) spectra, (B, 2) images: drawn on the CPU
+        return circular_shift(x, offsets.to(x.device))
 
     def loss(self, a: torch.Tensor, b: torch.Tensor, ids: torch.Tensor, progress: float):
         c = self.cfg
-        a, b = self.augment(a), self.augment(b)
+        a, b = self.memory_format(self.augment(a)), self.memory_format(self.augment(b))
         # both modalities go through G and E in ONE batch: BatchNorm then normalises them with shared
         # statistics, as it does at test time. Separate calls would give each modality its own batch
         # statistics in training only: a free per-modality alignment that the test never sees.
@@ -291,6 +300,24 @@ class Matcher(nn.Module):
         if train_bridge:
             parts.update(self.method.extra_loss(self, Views(a, b, ra, rb, fa, fb), progress))
         return sum(parts.values()), parts
+
+
+def circular_shift(x: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
+    """Roll every sample by its own offsets, in one gather (what ``torch.roll`` does to one sample at a time):
+
+        out[i, c, l] = x[i, c, (l − o_i) mod L]     (spectra; images: both axes, o_i = (o_i,h, o_i,w))
+
+    x: (B, C, L) or (B, C, H, W); offsets: (B, 1) or (B, 2) integers."""
+    B, C, *size = x.shape
+    if offsets.shape != (B, len(size)):
+        raise ValueError(f"offsets must be (B, {len(size)}) = {(B, len(size))} for x of shape {tuple(x.shape)}, got {tuple(offsets.shape)}")
+    index = [torch.arange(B, device=x.device).view(B, *[1] * (len(size) + 1)),
+             torch.arange(C, device=x.device).view(1, C, *[1] * len(size))]
+    for axis, n in enumerate(size):  # (B, 1, ..., n, ..., 1): this axis's source positions for every sample
+        shape = [B, 1] + [1] * len(size)
+        shape[2 + axis] = n
+        index.append(((torch.arange(n, device=x.device) - offsets[:, axis:axis + 1]) % n).view(shape))
+    return x[tuple(index)]
 
 
 def gap_closing_terms(cfg: MatchConfig, fa: torch.Tensor, fb: torch.Tensor, ids: torch.Tensor,
