@@ -71,7 +71,7 @@ report: book
 
 test: setup
 	MODGAP_SMOKE=1 MPLBACKEND=Agg $(PY) -m pytest -n $(JOBS) --dist loadscope -rs \
-		--nbval-lax --nbval-kernel-name python3 --nbval-cell-timeout 900 -p no:cacheprovider \
+		--nbval-lax --nbval-kernel-name python3 --nbval-cell-timeout 900 -p no:cacheprovider --durations=12 \
 		tests $(NBS)
 
 test-unit: setup

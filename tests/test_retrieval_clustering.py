@@ -69,3 +69,22 @@ def test_fast_v_measure_equals_scikit_learns_including_the_degenerate_cases():
     assert v_measure(truth, (truth + 3) % 10) == pytest.approx(1.0)  # a relabelling is a perfect clustering
     with pytest.raises(ValueError, match="must be"):
         v_measure(truth, truth[:5])
+
+
+def test_cluster_assignments_on_one_thread_match_kmeans_on_all_threads():
+    """cluster_assignments pins KMeans to one thread for speed; the clusters must be those of plain KMeans."""
+    from sklearn.cluster import KMeans
+    from threadpoolctl import threadpool_info
+
+    from modgap.device import one_thread
+    from modgap.metrics.clustering import cluster_assignments
+    from modgap.metrics.normalize import l2_normalize
+
+    rng = np.random.default_rng(3)
+    centres = rng.normal(size=(6, 16))
+    x = centres[rng.integers(0, 6, 300)] + 0.6 * rng.normal(size=(300, 16))
+    y = centres[rng.integers(0, 6, 300)] + 0.6 * rng.normal(size=(300, 16))
+    z = l2_normalize(np.concatenate([x, y]))
+    assert np.array_equal(cluster_assignments(x, y, 6, seed=1), KMeans(6, n_init=10, random_state=1).fit_predict(z))
+    with one_thread():
+        assert all(p["num_threads"] == 1 for p in threadpool_info())

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from modgap.metrics.clustering import cluster_assignments
+from modgap.metrics.clustering import cluster_assignments, v_measure
 from modgap.metrics.normalize import l2_normalize
 from modgap.metrics.retrieval import true_match_ranks
 from modgap.metrics.uncertainty import Estimate, bootstrap_mean, bootstrap_statistic
@@ -39,11 +39,9 @@ def _gap(units: list[PairUnits], seeds, q) -> float:
 
 
 def _v_measure(units: list[PairUnits], labels: np.ndarray, seeds, q) -> float:
-    from sklearn.metrics import v_measure_score
-
     both = np.r_[q, q + len(labels)]
     truth = np.r_[labels, labels][both]
-    return float(np.mean([v_measure_score(truth, units[s].clusters[both]) for s in seeds]))
+    return float(np.mean([v_measure(truth, units[s].clusters[both]) for s in seeds]))
 
 
 def estimates(units: list[PairUnits], labels, reference: list[PairUnits] | None = None, n_boot: int = 1000,

@@ -44,6 +44,8 @@ def domain_classifier_accuracy(x, y, seed: int = 0, folds: int = 5, max_samples:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
+    from modgap.device import one_thread
+
     x, y = _check_pair(x, y)
     rng = np.random.default_rng(seed)
     n = min(len(x), len(y), max_samples)  # balanced: chance is exactly 0.5
@@ -53,7 +55,8 @@ def domain_classifier_accuracy(x, y, seed: int = 0, folds: int = 5, max_samples:
     d = np.r_[np.zeros(n), np.ones(n)]
     clf = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000))
     cv = StratifiedKFold(n_splits=min(folds, n), shuffle=True, random_state=seed)
-    return float(cross_val_score(clf, X, d, cv=cv).mean())
+    with one_thread():  # ~2.5× faster next to torch on a small CPU (modgap.device.one_thread)
+        return float(cross_val_score(clf, X, d, cv=cv).mean())
 
 
 def domain_classifier_correct(x, y, seed: int = 0, folds: int = 5, max_samples: int = 2000) -> np.ndarray:
@@ -64,6 +67,8 @@ def domain_classifier_correct(x, y, seed: int = 0, folds: int = 5, max_samples: 
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
+    from modgap.device import one_thread
+
     x, y = _check_pair(x, y)
     rng = np.random.default_rng(seed)
     n = min(len(x), len(y), max_samples)
@@ -72,7 +77,8 @@ def domain_classifier_correct(x, y, seed: int = 0, folds: int = 5, max_samples: 
     d = np.r_[np.zeros(n), np.ones(n)]
     clf = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000))
     cv = StratifiedKFold(n_splits=min(folds, n), shuffle=True, random_state=seed)
-    return (cross_val_predict(clf, np.concatenate([x, y]), d, cv=cv) == d).astype(np.float64)
+    with one_thread():
+        return (cross_val_predict(clf, np.concatenate([x, y]), d, cv=cv) == d).astype(np.float64)
 
 
 def median_bandwidth(x, y) -> float:
