@@ -69,8 +69,10 @@ book: setup
 
 report: book
 
+# one torch/BLAS thread per test process: pytest runs JOBS processes, and more threads than cores make torch's
+# spinning OpenMP threads wait on each other (a 2-thread step on 2 busy cores ran 10-100x slower)
 test: setup
-	MODGAP_SMOKE=1 MPLBACKEND=Agg $(PY) -m pytest -n $(JOBS) --dist loadscope -rs \
+	OMP_NUM_THREADS=1 MODGAP_SMOKE=1 MPLBACKEND=Agg $(PY) -m pytest -n $(JOBS) --dist loadscope -rs \
 		--nbval-lax --nbval-kernel-name python3 --nbval-cell-timeout 900 -p no:cacheprovider --durations=12 \
 		tests $(NBS)
 

@@ -36,14 +36,12 @@ def torch_work():
         a = torch.tanh(a @ a / 16)
 
 
-def timed(fn, rounds: int) -> float:
-    times = []
-    for _ in range(rounds):
-        torch_work()
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+def timed(fn) -> float:
+    """Seconds of one call of ``fn``, right after some torch work (as in a notebook)."""
+    torch_work()
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
 
 
 def main():
@@ -94,8 +92,8 @@ def main():
                               ("V-Measure in 1,000 bootstrap draws of 2,000", vm_sklearn, vm_fast)]:
         tb, tn = [], []
         for _ in range(args.rounds):  # alternate, so a slow moment hits both
-            tb.append(timed(before, 1))
-            tn.append(timed(now, 1))
+            tb.append(timed(before))
+            tn.append(timed(now))
         b, n = statistics.median(tb), statistics.median(tn)
         print(f"{what:52s} {b:8.2f}s {n:8.2f}s {b / n:7.1f}×")
 

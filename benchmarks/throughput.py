@@ -130,6 +130,24 @@ def main():
             flops = fc.get_total_flops() / t["now"]
             print(f"{label:22s} {method:9s} {bs / t['now']:10.0f} {flops / 1e9:8.2f} {flops / peak:9.1%} "
                   f"{1e3 * t['before']:7.1f}ms {1e3 * t['now']:7.1f}ms {t['before'] / t['now']:7.2f}×")
+    threads = torch.get_num_threads()
+    if device.type == "cpu" and threads > 1:
+        # train_all trains one model per core, one thread each: over one model after another with every thread,
+        # that gains at most threads × t(all threads) / t(one thread) — less when the cores share memory bandwidth
+        print(f"\nside by side ({threads} processes × 1 thread) against one after another ({threads} threads), "
+              "the most it can gain:")
+        for label, dim, shape, n_ids in shapes:
+            for method in ("siamese", "marrnet"):
+                one = make_step(Matcher, method, dim, shape, device, n_ids)
+                t = {}
+                for _ in range(args.rounds):
+                    for n in (threads, 1):
+                        torch.set_num_threads(n)
+                        t.setdefault(n, []).append(compare({"x": one}, device, args.steps, 1)["x"])
+                torch.set_num_threads(threads)
+                t1, tn = statistics.median(t[1]), statistics.median(t[threads])
+                print(f"{label:22s} {method:9s} 1 thread {1e3 * t1:6.1f} ms, {threads} threads {1e3 * tn:6.1f} ms: "
+                      f"at most {threads * tn / t1:.2f}×")
 
 
 if __name__ == "__main__":
