@@ -46,10 +46,11 @@ def describe_device(dev) -> str:
 def one_thread():
     """A context in which scikit-learn's and SciPy's native thread pools (OpenMP, BLAS) use one thread.
 
-    Next to torch on a small CPU it is the faster choice: torch's OpenMP threads keep spinning for a while after
-    every torch call, and a second pool on the same two cores waits on them. KMeans on 2,000 × 64 embeddings
-    went from ~1.3 s to ~0.07 s in a notebook kernel, a logistic-regression domain classifier ~2.5× faster
-    (``benchmarks/evaluation.py``). The results are the same."""
+    On a small CPU it is the safer choice: torch's OpenMP threads keep spinning for a while after every torch
+    call, and when the cores are also busy with other work (make test's parallel workers, a sweep, a second
+    run) a second pool waits on them: KMeans on 2,000 × 64 embeddings took ~1.3 s instead of ~0.05 s. On an idle
+    machine KMeans is as fast either way and the logistic-regression domain classifier is ~3× faster on one
+    thread (``benchmarks/evaluation.py``). The results are the same."""
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(limits=1)

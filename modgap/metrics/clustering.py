@@ -14,8 +14,8 @@ from modgap.metrics.normalize import l2_normalize
 def cluster_assignments(x, y, k: int, seed: int = 0, n_init: int = 10) -> np.ndarray:
     """(2N,) KMeans cluster of every row of ``vstack(x̂, ŷ)``: the first N are x's rows, the next N y's.
 
-    KMeans runs on one thread (``modgap.device.one_thread``): next to torch's spinning OpenMP threads, two
-    threads on two cores made it 20–40× slower. The clusters are the same."""
+    KMeans runs on one thread (``modgap.device.one_thread``): next to torch's spinning OpenMP threads on busy
+    cores, two threads made it 20–40× slower. The clusters are the same."""
     from sklearn.cluster import KMeans
 
     from modgap.device import one_thread

@@ -55,7 +55,7 @@ def domain_classifier_accuracy(x, y, seed: int = 0, folds: int = 5, max_samples:
     d = np.r_[np.zeros(n), np.ones(n)]
     clf = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000))
     cv = StratifiedKFold(n_splits=min(folds, n), shuffle=True, random_state=seed)
-    with one_thread():  # ~2.5× faster next to torch on a small CPU (modgap.device.one_thread)
+    with one_thread():  # ~3× faster next to torch on a small CPU (modgap.device.one_thread)
         return float(cross_val_score(clf, X, d, cv=cv).mean())
 
 
