@@ -11,7 +11,7 @@ alternation with today's, ``--rounds`` times, median reported.
 3. V-Measure inside a bootstrap (05's and 08's intervals, 1,000 draws): ``sklearn.metrics.v_measure_score``
    against ``modgap.metrics.clustering.v_measure``.
 
-Each is measured twice: on an otherwise idle machine, and with one core kept busy by another process (what
+Each is measured twice: on an otherwise idle machine, and with every core kept busy by other processes (what
 ``make test``'s parallel workers, a sweep or a second run do to a notebook).
 
 A benchmark, not a test: it measures speed and asserts nothing (the tests check that results are equal).
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import statistics
 import time
 
@@ -99,11 +100,13 @@ def main():
     cases = [("KMeans, 2,000 × 64, k = 10, 10 restarts", kmeans, kmeans_one),
              ("domain classifier, 5-fold, 2,000 × 784", domain, lambda: domain_classifier_accuracy(x, y)),
              ("V-Measure in 1,000 bootstrap draws", vm_sklearn, vm_fast)]
-    for load in ("idle", "one busy"):
-        spinner = None
-        if load == "one busy":  # another process keeps one core busy
-            spinner = multiprocessing.get_context("spawn").Process(target=spin, daemon=True)
-            spinner.start()
+    for load in ("idle", "all busy"):
+        spinners = []
+        if load == "all busy":  # one process per core keeps it busy
+            spinners = [multiprocessing.get_context("spawn").Process(target=spin, daemon=True)
+                        for _ in range(os.cpu_count() or 1)]
+            for p in spinners:
+                p.start()
         try:
             for what, before, now in cases:
                 tb, tn = [], []
@@ -113,8 +116,8 @@ def main():
                 b, n = statistics.median(tb), statistics.median(tn)
                 print(f"{what:42s} {load:9s} {b:7.2f}s {n:7.2f}s {b / n:7.1f}×")
         finally:
-            if spinner is not None:
-                spinner.terminate()
+            for p in spinners:
+                p.terminate()
 
 
 if __name__ == "__main__":

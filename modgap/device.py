@@ -48,8 +48,8 @@ def one_thread():
 
     On a small CPU it is the safer choice: torch's OpenMP threads keep spinning for a while after every torch
     call, and when the cores are also busy with other work (make test's parallel workers, a sweep, a second
-    run) a second pool waits on them: KMeans on 2,000 × 64 embeddings took ~1.3 s instead of ~0.05 s. On an idle
-    machine KMeans is as fast either way and the logistic-regression domain classifier is ~3× faster on one
+    run) a second pool waits on them: KMeans on 2,000 × 64 embeddings took 0.6–1.3 s instead of ~0.05 s. On an
+    idle machine KMeans is as fast either way and the logistic-regression domain classifier is ~3× faster on one
     thread (``benchmarks/evaluation.py``). The results are the same."""
     from threadpoolctl import threadpool_limits
 

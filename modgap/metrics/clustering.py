@@ -15,7 +15,7 @@ def cluster_assignments(x, y, k: int, seed: int = 0, n_init: int = 10) -> np.nda
     """(2N,) KMeans cluster of every row of ``vstack(x̂, ŷ)``: the first N are x's rows, the next N y's.
 
     KMeans runs on one thread (``modgap.device.one_thread``): next to torch's spinning OpenMP threads on busy
-    cores, two threads made it 20–40× slower. The clusters are the same."""
+    cores, two threads made it 10–40× slower. The clusters are the same."""
     from sklearn.cluster import KMeans
 
     from modgap.device import one_thread
