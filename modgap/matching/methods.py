@@ -236,7 +236,7 @@ class Matcher(nn.Module):
             setattr(self, name, module)
         # φ, the frozen perceptual network, is deliberately not a submodule: never saved or trained here
         object.__setattr__(self, "phi", phi.eval().requires_grad_(False) if phi is not None else None)
-        if cfg.dim == 2:  # channels-last image convolutions: 15–25% faster steps on a CPU (benchmarks/throughput.py)
+        if cfg.dim == 2:  # channels-last image convolutions: 10–22% faster steps on a CPU (benchmarks/throughput.py)
             self.to(memory_format=torch.channels_last)
             if phi is not None:
                 phi.to(memory_format=torch.channels_last)
