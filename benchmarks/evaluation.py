@@ -6,7 +6,7 @@ alternation with today's, ``--rounds`` times, median reported.
 1. KMeans (05, 06, 08: V-Measure of 2,000 × 64 embeddings, 10 classes, 10 restarts) with scikit-learn's default
    threads against one thread (``modgap.device.one_thread``), in a process where torch has just run, as in
    a notebook kernel;
-2. the logistic-regression domain classifier of ``modgap.metrics.gap`` (01, 02: 2 × 1,000 samples of 784
+2. the logistic-regression domain classifier of ``modgap.metrics.gap`` (01, 02, 04: 2 × 1,000 samples of 784
    pixels), the same two ways;
 3. V-Measure inside a bootstrap (05's and 08's intervals, 1,000 draws): ``sklearn.metrics.v_measure_score``
    against ``modgap.metrics.clustering.v_measure``.
@@ -74,7 +74,7 @@ def main():
         with one_thread():
             kmeans()
 
-    def domain():  # the function pins itself to one thread now; undo that for "before"
+    def domain():  # the old path: domain_classifier_accuracy's model and folds, on torch's thread count
         from threadpoolctl import threadpool_limits
         with threadpool_limits(limits=torch.get_num_threads()):
             from sklearn.linear_model import LogisticRegression

@@ -42,8 +42,9 @@ def sync(device):
 
 
 class BeforeMatcher(Matcher):
-    """The training step before the speed changes: channels-first images, and the augmentation rolling one
-    sample at a time in a Python loop (both numerically the same as today's; test_matching_methods checks it)."""
+    """The training step before the speed changes: channels-first images (the same loss up to rounding) and the
+    augmentation rolling one sample at a time in a Python loop (exactly the same; test_matching_methods checks
+    both)."""
 
     def __init__(self, cfg, phi=None):
         super().__init__(cfg, phi)
