@@ -3,8 +3,8 @@ import pandas as pd
 import pytest
 
 from modgap.metrics.uncertainty import Estimate
-from modgap.tooling.ledger import (claim, compare_with_reference, gather_claims, markdown_table, publish, save_claims,
-                                   verdict_of)
+from modgap.tooling.ledger import (claim, compare_with_reference, gather_claims, markdown_precision, markdown_table,
+                                   precision_table, publish, save_claims, statistic_family, verdict_of)
 
 
 def _rows():
@@ -39,11 +39,14 @@ def test_publish_writes_results_and_the_readme_block_and_compares(tmp_path):
     save_claims(runs / "03_x", _rows())
     (runs / "03_x" / "run.json").write_text('{"seconds": 12.0}')
     readme = tmp_path / "README.md"
-    readme.write_text("intro\n<!-- ledger:start -->\nold\n<!-- ledger:end -->\nrest\n")
+    readme.write_text("intro\n<!-- ledger:start -->\nold\n<!-- ledger:end -->\nrest\n"
+                      "<!-- precision:start -->\nold\n<!-- precision:end -->\n")
     publish(runs, tmp_path / "results", readme)
     assert (tmp_path / "results" / "claims.csv").exists() and (tmp_path / "results" / "03_x" / "claims.csv").exists()
     text = readme.read_text()
-    assert "old" not in text and "**reproduced**" in text and text.endswith("<!-- ledger:end -->\nrest\n")
+    assert "old" not in text and "**reproduced**" in text and "<!-- ledger:end -->\nrest\n" in text
+    assert "| 03_x | A − B | 2 | 5 | 2.25 | 3 | — | 0 | — |" in text  # median and widest of the half-widths 1.5 and 3
+    assert (tmp_path / "results" / "precision.md").exists() and (tmp_path / "results" / "precision.csv").exists()
     table, _ = gather_claims(runs, ["03_x"])
     same = compare_with_reference(table, tmp_path / "results" / "claims.csv")
     assert same.same_verdict.all() and same.in_ref_interval.all()
@@ -53,6 +56,22 @@ def test_publish_writes_results_and_the_readme_block_and_compares(tmp_path):
     assert markdown_table(table).count("\n") == 4
     with pytest.raises(FileNotFoundError, match="no claims"):
         publish(tmp_path / "nothing", tmp_path / "r2")
+
+
+def test_precision_table_groups_baselines_and_projects_seeds_as_one_over_root_n():
+    assert statistic_family("rank-1 difference marrnet − dann (points)") == "rank-1 difference marrnet − baseline (points)"
+    rows = [claim(f"M beats {b}", "p", f"rank-1 difference marrnet − {b} (points)", Estimate(0, -h, h, n_seeds=4), ">")
+            for b, h in (("siamese", 1.0), ("mmd", 3.0), ("dann", 4.0))]
+    rows.append(claim("rho", "p", "Spearman ρ", Estimate(0.1, -0.4, 0.6, n_seeds=4), ">"))
+    rows.append(claim("narrow", "p", "gain (points)", Estimate(1.0, 0.0, 2.0, n_seeds=4), ">"))
+    table = pd.DataFrame(rows).assign(notebook="03_x")
+    prec = precision_table(table, {"03_x": 600.0}).set_index("statistic")
+    r = prec.loc["rank-1 difference marrnet − baseline (points)"]
+    assert (r.claims, r.seeds, r.median_half_width, r.widest_half_width) == (3, 4, 3.0, 4.0)
+    assert r.seeds_for_target == 16 and r.projected_minutes == pytest.approx(10.0 * 16 / 4)  # 4 · (4/2)²
+    assert pd.isna(prec.loc["Spearman ρ"].seeds_for_target)  # no target for statistics that are not in points
+    assert prec.loc["gain (points)"].seeds_for_target == 4  # already within ±2: the seeds it has
+    assert markdown_precision(prec.reset_index()).count("\n") == 4
 
 
 def test_profiles_load_and_unknown_ones_are_named():

@@ -82,6 +82,66 @@ def compare_with_reference(table, reference_csv):
     return merged
 
 
+BASELINES = ("siamese", "mmd", "dann", "transfer")
+
+
+def statistic_family(statistic: str) -> str:
+    """A claim's statistic with the baseline's name replaced, so that the four comparisons of one table
+    (``marrnet − siamese``, ``marrnet − mmd``, ...) count as one family of intervals."""
+    import re
+
+    return re.sub(r"\b(" + "|".join(BASELINES) + r")\b", "baseline", statistic)
+
+
+def precision_table(table, seconds: dict | None = None, target: float = 2.0):
+    """How narrow the run's intervals are, per notebook and statistic family: claims, model seeds, median and
+    widest half-width of the 95% intervals, and — for statistics in points — the seeds that would bring the
+    widest half-width to ``target`` (±2 rank-1 points, the issue's goal) if it narrows as 1/√seeds, with
+    the notebook's time scaled the same way (``seconds``: a notebook's seconds in this run).
+
+    The projection ``n · (widest / target)²`` holds when seed-to-seed noise dominates the interval; the part
+    that comes from the (shared) test queries does not shrink with seeds, so it is the least that would do."""
+    import math
+
+    import pandas as pd
+
+    seconds = seconds or {}
+    rows = []
+    t = table.assign(family=[statistic_family(s) for s in table.statistic], half=(table.high - table.low) / 2)
+    for (nb, fam), g in t.groupby(["notebook", "family"], sort=False):
+        n = int(g.n_seeds.max())
+        widest = float(g.half.max())
+        need = math.ceil(n * (widest / target) ** 2) if "points" in fam and n > 1 else None
+        sec = seconds.get(nb)
+        rows.append({"notebook": nb, "statistic": fam, "claims": len(g), "seeds": n,
+                     "median_half_width": float(g.half.median()), "widest_half_width": widest,
+                     "seeds_for_target": need if need is None or need > n else n,
+                     "notebook_minutes": None if sec is None else sec / 60,
+                     "projected_minutes": None if sec is None or need is None else sec / 60 * max(need, n) / n})
+    return pd.DataFrame(rows)
+
+
+def markdown_precision(prec, target: float = 2.0) -> str:
+    """The precision table as Markdown (for README.md and results/precision.md)."""
+    def num(x, f="{:.3g}"):
+        return "—" if x is None or x != x else f.format(x)
+
+    lines = [f"| notebook | statistic | claims | seeds | half-width: median | widest | seeds for ±{target:g} (1/√n) "
+             "| notebook time (min) | projected (min) |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in prec.itertuples():
+        lines.append(f"| {r.notebook} | {r.statistic} | {r.claims} | {r.seeds} | {num(r.median_half_width)} "
+                     f"| {num(r.widest_half_width)} | {num(r.seeds_for_target, '{:.0f}')} "
+                     f"| {num(r.notebook_minutes, '{:.0f}')} | {num(r.projected_minutes, '{:.0f}')} |")
+    return "\n".join(lines)
+
+
+def _replace_block(text: str, name: str, body: str) -> str:
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    if start in text and end in text:
+        return text[:text.index(start) + len(start)] + "\n" + body + "\n" + text[text.index(end):]
+    return text
+
+
 def markdown_table(table) -> str:
     """The ledger as a Markdown table (for README.md and results/ledger.md)."""
     lines = ["| claim | source | statistic | estimate [95% CI] | verdict |", "|---|---|---|---|---|"]
@@ -94,7 +154,8 @@ def publish(runs_dir, results_dir, readme=None, notebooks: list[str] | None = No
     """Copy a finished run's ledger and tables into ``results_dir`` (the committed reference): ``claims.csv``,
     ``ledger.md``, each notebook's ``results.csv`` / ``intervals.csv`` / ``claims.csv`` and ``run.json`` (the
     settings, versions, seconds and date the run recorded), and write the ledger into ``readme`` between
-    ``<!-- ledger:start -->`` and ``<!-- ledger:end -->``."""
+    ``<!-- ledger:start -->`` and ``<!-- ledger:end -->``; and how narrow the intervals are
+    (``precision_table``) into ``precision.md`` and between ``<!-- precision:start -->`` and its end."""
     import json
     import shutil
 
@@ -122,12 +183,15 @@ def publish(runs_dir, results_dir, readme=None, notebooks: list[str] | None = No
           + f" (model seeds per claim: {', '.join(map(str, seeds)) or '—'}; `results/run.json` has the settings).\n\n"
           + markdown_table(table))
     atomic_write(results_dir / "ledger.md", lambda fh: fh.write("# The claims ledger of the reference run\n\n" + md + "\n"))
+    prec = precision_table(table, {k: r.get("seconds") for k, r in runs.items()})
+    pmd = (f"Half-widths of the 95% intervals in the reference run, and what ±2 points would take "
+           f"(`modgap.tooling.ledger.precision_table`: seeds × (widest / 2)², the least that would do).\n\n"
+           + markdown_precision(prec))
+    write_csv(results_dir / "precision.csv", prec)
+    atomic_write(results_dir / "precision.md", lambda fh: fh.write("# How narrow the reference run's intervals are\n\n" + pmd + "\n"))
     if readme is not None:
-        text = Path(readme).read_text()
-        start, end = "<!-- ledger:start -->", "<!-- ledger:end -->"
-        if start in text and end in text:
-            text = text[:text.index(start) + len(start)] + "\n" + md + "\n" + text[text.index(end):]
-            atomic_write(readme, lambda fh: fh.write(text))
+        text = _replace_block(_replace_block(Path(readme).read_text(), "ledger", md), "precision", pmd)
+        atomic_write(readme, lambda fh: fh.write(text))
     return results_dir / "claims.csv"
 
 
