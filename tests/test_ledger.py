@@ -4,7 +4,8 @@ import pytest
 
 from modgap.metrics.uncertainty import Estimate
 from modgap.tooling.ledger import (claim, compare_with_reference, gather_claims, markdown_precision, markdown_table,
-                                   precision_table, publish, save_claims, statistic_family, verdict_of)
+                                   precision_table, publish, readme_blocks, save_claims, statistic_family,
+                                   verdict_of)
 
 
 def _rows():
@@ -115,3 +116,19 @@ def test_every_profile_names_only_parameters_its_notebooks_take_and_shares_model
             assert all(notebooks[other].get(k) == notebooks["03_marrnet_vs_baselines"].get(k) for k in matching), other
     towers = notebooks.get("08_connecting_the_lines", {}).get("tower_epochs", 8), notebooks.get("05_closing_the_gap", {}).get("epochs", 8)
     assert towers[0] == towers[1]  # 08 loads 05's two-tower models only with the same epochs
+
+
+def test_the_committed_readme_shows_exactly_what_the_committed_results_give():
+    """The README's ledger and precision blocks are computed from results/claims.csv and results/run.json
+    (make reference); a hand edit of either block, or results/ changed without publishing, fails here."""
+    import json
+
+    from modgap.paths import REPO_ROOT
+
+    table = pd.read_csv(REPO_ROOT / "results" / "claims.csv")
+    table["verdict"] = [verdict_of(r) for _, r in table.iterrows()]
+    runs = json.loads((REPO_ROOT / "results" / "run.json").read_text())
+    md, pmd = readme_blocks(table, {k: r.get("seconds") for k, r in runs.items()})
+    readme = (REPO_ROOT / "README.md").read_text()
+    assert f"<!-- ledger:start -->\n{md}\n<!-- ledger:end -->" in readme
+    assert f"<!-- precision:start -->\n{pmd}\n<!-- precision:end -->" in readme

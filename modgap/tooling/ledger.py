@@ -150,6 +150,20 @@ def markdown_table(table) -> str:
     return "\n".join(lines)
 
 
+def readme_blocks(table, seconds: dict | None = None) -> tuple[str, str]:
+    """The two Markdown blocks ``publish`` writes into the README from a ledger ``table`` (with verdicts) and
+    each notebook's seconds: the ledger with its verdict counts, and the precision table."""
+    counts = table.verdict.value_counts()
+    seeds = sorted({int(n) for n in table.n_seeds if n > 0})
+    md = (f"{len(table)} claims: " + ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS)
+          + f" (model seeds per claim: {', '.join(map(str, seeds)) or '—'}; `results/run.json` has the settings).\n\n"
+          + markdown_table(table))
+    pmd = ("Half-widths of the 95% intervals in the reference run, and what ±2 points would take "
+           "(`modgap.tooling.ledger.precision_table`: seeds × (widest / 2)², the least that would do).\n\n"
+           + markdown_precision(precision_table(table, seconds)))
+    return md, pmd
+
+
 def publish(runs_dir, results_dir, readme=None, notebooks: list[str] | None = None) -> Path:
     """Copy a finished run's ledger and tables into ``results_dir`` (the committed reference): ``claims.csv``,
     ``ledger.md``, each notebook's ``results.csv`` / ``intervals.csv`` / ``claims.csv`` and ``run.json`` (the
@@ -177,17 +191,10 @@ def publish(runs_dir, results_dir, readme=None, notebooks: list[str] | None = No
         if meta.exists():
             runs[name] = json.loads(meta.read_text())
     atomic_write(results_dir / "run.json", lambda fh: json.dump(runs, fh, indent=2))
-    counts = table.verdict.value_counts()
-    seeds = sorted({int(n) for n in table.n_seeds if n > 0})
-    md = (f"{len(table)} claims: " + ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS)
-          + f" (model seeds per claim: {', '.join(map(str, seeds)) or '—'}; `results/run.json` has the settings).\n\n"
-          + markdown_table(table))
+    seconds = {k: r.get("seconds") for k, r in runs.items()}
+    md, pmd = readme_blocks(table, seconds)
     atomic_write(results_dir / "ledger.md", lambda fh: fh.write("# The claims ledger of the reference run\n\n" + md + "\n"))
-    prec = precision_table(table, {k: r.get("seconds") for k, r in runs.items()})
-    pmd = (f"Half-widths of the 95% intervals in the reference run, and what ±2 points would take "
-           f"(`modgap.tooling.ledger.precision_table`: seeds × (widest / 2)², the least that would do).\n\n"
-           + markdown_precision(prec))
-    write_csv(results_dir / "precision.csv", prec)
+    write_csv(results_dir / "precision.csv", precision_table(table, seconds))
     atomic_write(results_dir / "precision.md", lambda fh: fh.write("# How narrow the reference run's intervals are\n\n" + pmd + "\n"))
     if readme is not None:
         text = _replace_block(_replace_block(Path(readme).read_text(), "ledger", md), "precision", pmd)
