@@ -16,6 +16,29 @@ def test_every_numbered_notebook_has_a_parameters_cell():
         check_known(nb, {"seed": 0, "output_dir": "x"})
 
 
+def test_a_cell_that_runs_past_the_timeout_fails_the_notebook(tmp_path, monkeypatch, make_notebook):
+    import time
+
+    monkeypatch.setenv("MODGAP_SMOKE", "0")
+    slow = make_notebook(tmp_path / "01_slow.ipynb", PARAMS, "import time\ntime.sleep(30)")
+    t0 = time.monotonic()
+    with pytest.raises(NotebookFailed, match="01_slow.ipynb failed in an unknown cell: a cell ran longer than 2 s"):
+        run_notebook(slow, tmp_path / "runs" / "01_slow", timeout=2)
+    assert time.monotonic() - t0 < 25  # stopped at the timeout, not when the cell ended
+    assert (tmp_path / "runs" / "01_slow" / "01_slow.failed.ipynb").exists()
+
+
+def test_profiles_set_how_long_a_cell_may_run(tmp_path):
+    from modgap.tooling.runner import DEFAULT_CELL_TIMEOUT, profile_cell_timeout
+
+    assert profile_cell_timeout("default") == DEFAULT_CELL_TIMEOUT
+    assert profile_cell_timeout("full") >= 3 * 3600  # 03 trains every matcher of the full profile in one cell
+    bad = tmp_path / "p.yaml"
+    bad.write_text("cell_timeout: soon\nnotebooks: {}\n")
+    with pytest.raises(ParameterError, match="cell_timeout must be a positive number of seconds, got 'soon'"):
+        profile_cell_timeout(str(bad))
+
+
 def test_unknown_parameter_is_refused(tmp_path, make_notebook):
     nb = make_notebook(tmp_path / "01_t.ipynb", PARAMS, "y = x + 1")
     with pytest.raises(ParameterError, match="unknown parameter\\(s\\) 'xx'.*takes: output_dir, x"):

@@ -65,6 +65,8 @@ class NotebookFailed(RuntimeError):
 #: backend the calling shell asked for (make sets Agg for the scripts that plot without a display)
 KERNEL_ENV = {"MPLBACKEND": "module://matplotlib_inline.backend_inline"}
 
+DEFAULT_CELL_TIMEOUT = 1800  # seconds a cell may run, unless --timeout or the profile's cell_timeout says otherwise
+
 
 def ipc_kernel_manager(env: dict | None = None):
     """A jupyter_client ``KernelManager`` whose kernel talks over local IPC sockets in a private temporary folder
@@ -74,11 +76,11 @@ def ipc_kernel_manager(env: dict | None = None):
     import shutil
     import tempfile
 
-    from jupyter_client.manager import KernelManager
+    from jupyter_client.manager import AsyncKernelManager
 
     extra = dict(KERNEL_ENV if env is None else env)
 
-    class IPCKernelManager(KernelManager):
+    class IPCKernelManager(AsyncKernelManager):  # async, as nbclient expects: with the blocking one no cell ever timed out
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
             self._ipc_dir = tempfile.mkdtemp(prefix="modgap-kernel-")
@@ -89,8 +91,8 @@ def ipc_kernel_manager(env: dict | None = None):
             kw["env"] = {**os.environ, **(kw.get("env") or {}), **extra}
             return await super()._async_pre_start_kernel(**kw)
 
-        def cleanup_resources(self, restart: bool = False) -> None:
-            super().cleanup_resources(restart)
+        async def _async_cleanup_resources(self, restart: bool = False) -> None:
+            await super()._async_cleanup_resources(restart)
             if not restart:
                 shutil.rmtree(self._ipc_dir, ignore_errors=True)
 
@@ -159,7 +161,7 @@ def _recover_killed_run(out_dir: Path, stem: str) -> None:
 
 
 def run_notebook(notebook: str | Path, out_dir: str | Path, parameters: dict | None = None,
-                 kernel: str = "python3", timeout: int = 1800, progress: bool = False) -> Path:
+                 kernel: str = "python3", timeout: int = DEFAULT_CELL_TIMEOUT, progress: bool = False) -> Path:
     """Execute ``notebook`` into ``out_dir/<name>.ipynb`` with ``parameters`` (plus ``output_dir``). With an
     ``output_dir`` among ``parameters``, the executed notebook goes there too, next to its figures.
 
@@ -188,6 +190,7 @@ def _run_locked(notebook: Path, out_dir: Path, params: dict, kernel: str, timeou
     import tempfile
 
     import papermill as pm
+    from nbclient.exceptions import CellTimeoutError
 
     _recover_killed_run(out_dir, notebook.stem)
     final = out_dir / notebook.name
@@ -208,6 +211,9 @@ def _run_locked(notebook: Path, out_dir: Path, params: dict, kernel: str, timeou
             _set_aside_failed_run(out_dir, before, backup, keep={failed.name})
             if isinstance(exc, pm.PapermillExecutionError):
                 raise NotebookFailed(notebook, failed, exc.exec_count, f"{exc.ename}: {exc.evalue}") from None
+            if isinstance(exc, CellTimeoutError):
+                raise NotebookFailed(notebook, failed, None, f"a cell ran longer than {timeout} s (--timeout, or "
+                                     "cell_timeout in the profile)") from None
             raise
     finally:
         shutil.rmtree(backup, ignore_errors=True)
@@ -292,10 +298,23 @@ PROFILE_DIR = REPO_ROOT / "profiles"
 def load_profile(name: str) -> tuple[dict, str | None]:
     """``profiles/<name>.yaml`` (or a YAML file's path): ``{notebook stem: {parameter: value}}`` (``all`` for every
     notebook) and the ``runs_dir`` the profile writes to. ``default`` is the notebooks' own parameters, in ``runs/``."""
+    doc = _profile_document(name)
+    return doc.get("notebooks") or {}, doc.get("runs_dir")
+
+
+def profile_cell_timeout(name: str) -> int:
+    """Seconds one cell may run in profile ``name``: its ``cell_timeout``, else ``DEFAULT_CELL_TIMEOUT``."""
+    value = _profile_document(name).get("cell_timeout", DEFAULT_CELL_TIMEOUT)
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ParameterError(f"profile {name!r}: cell_timeout must be a positive number of seconds, got {value!r}")
+    return value
+
+
+def _profile_document(name: str) -> dict:
     import yaml
 
     if name == "default":
-        return {}, None
+        return {}
     path = Path(name) if name.endswith((".yaml", ".yml")) and Path(name).is_file() else PROFILE_DIR / f"{name}.yaml"
     if not path.is_file():
         known = sorted(p.stem for p in PROFILE_DIR.glob("*.yaml"))
@@ -303,7 +322,7 @@ def load_profile(name: str) -> tuple[dict, str | None]:
     doc = yaml.safe_load(path.read_text()) or {}
     if not isinstance(doc, dict) or not isinstance(doc.get("notebooks", {}), dict):
         raise ParameterError(f"{path}: expected 'runs_dir:' and 'notebooks:' with a mapping of parameters per notebook")
-    return doc.get("notebooks") or {}, doc.get("runs_dir")
+    return doc
 
 
 def _parse_value(text: str):
@@ -336,7 +355,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs-dir", help="where run folders go (default: runs/, or the profile's runs_dir)")
     ap.add_argument("--profile", default="default", help="parameters from profiles/<name>.yaml (e.g. full)")
     ap.add_argument("--smoke", action="store_true", help="tiny, fast settings (sets MODGAP_SMOKE=1)")
-    ap.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
+    ap.add_argument("--timeout", type=int, default=None,
+                    help=f"seconds one cell may run before the notebook fails (default: the profile's cell_timeout, "
+                         f"else {DEFAULT_CELL_TIMEOUT})")
     ap.add_argument("--force", action="store_true",
                     help="run every notebook again, even one whose finished run has the same notebook, parameters and code")
     args = ap.parse_args(argv)
@@ -353,6 +374,7 @@ def main(argv: list[str] | None = None) -> int:
     params = {k: _parse_value(v) for k, v in args.parameter}
     try:
         profile, profile_runs = load_profile(args.profile)
+        timeout = args.timeout or profile_cell_timeout(args.profile)
     except ParameterError as exc:
         print(f"[modgap] {exc}", file=sys.stderr)
         return 2
@@ -369,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         print(f"[modgap] {nb.name} ...", flush=True)
         try:
-            out = run_notebook(nb, runs / Path(nb).stem, nb_params, timeout=args.timeout)
+            out = run_notebook(nb, runs / Path(nb).stem, nb_params, timeout=timeout)
         except (NotebookFailed, ParameterError, FileNotFoundError) as exc:
             print(f"[modgap] FAILED {exc}", file=sys.stderr, flush=True)
             failures.append(nb.name)
