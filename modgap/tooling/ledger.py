@@ -96,8 +96,8 @@ def statistic_family(statistic: str) -> str:
 def precision_table(table, seconds: dict | None = None, target: float = 2.0):
     """How narrow the run's intervals are, per notebook and statistic family: claims, model seeds, median and
     widest half-width of the 95% intervals, and — for statistics in points — the seeds that would bring the
-    widest half-width to ``target`` (±2 rank-1 points, the issue's goal) if it narrows as 1/√seeds, with
-    the notebook's time scaled the same way (``seconds``: a notebook's seconds in this run).
+    widest half-width to ``target`` (±2 points, the precision the full profile aims at) if it narrows as
+    1/√seeds, with the notebook's time scaled the same way (``seconds``: a notebook's seconds in this run).
 
     The projection ``n · (widest / target)²`` holds when seed-to-seed noise dominates the interval; the part
     that comes from the (shared) test queries does not shrink with seeds, so it is the least that would do."""
