@@ -164,6 +164,19 @@ def readme_blocks(table, seconds: dict | None = None) -> tuple[str, str]:
     return md, pmd
 
 
+def run_records(runs_dir, notebooks: list[str], smoke: bool = False) -> dict:
+    """Each notebook's ``run.json`` in ``runs_dir`` (what produced it: parameters, seconds, date, commit), by
+    notebook name; notebooks without one are left out."""
+    import json
+
+    records = {}
+    for name in notebooks:
+        meta = Path(runs_dir) / (name + ("-smoke" if smoke else "")) / "run.json"
+        if meta.exists():
+            records[name] = json.loads(meta.read_text())
+    return records
+
+
 def publish(runs_dir, results_dir, readme=None, notebooks: list[str] | None = None) -> Path:
     """Copy a finished run's ledger and tables into ``results_dir`` (the committed reference): ``claims.csv``,
     ``ledger.md``, each notebook's ``results.csv`` / ``intervals.csv`` / ``claims.csv`` and ``run.json`` (the
@@ -181,15 +194,12 @@ def publish(runs_dir, results_dir, readme=None, notebooks: list[str] | None = No
     if missing or table.empty:
         raise FileNotFoundError(f"{runs_dir}: no claims from {', '.join(missing) or 'any notebook'}; run the profile first")
     write_csv(results_dir / "claims.csv", table.drop(columns=["verdict"]))
-    runs = {}
     for name in names:
         for f in ("results.csv", "intervals.csv", "claims.csv", "results.json"):
             if (runs_dir / name / f).exists():
                 (results_dir / name).mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(runs_dir / name / f, results_dir / name / f)
-        meta = runs_dir / name / "run.json"
-        if meta.exists():
-            runs[name] = json.loads(meta.read_text())
+    runs = run_records(runs_dir, names)
     atomic_write(results_dir / "run.json", lambda fh: json.dump(runs, fh, indent=2))
     seconds = {k: r.get("seconds") for k, r in runs.items()}
     md, pmd = readme_blocks(table, seconds)
