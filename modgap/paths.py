@@ -8,6 +8,9 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 #: Small data that ships with the repository (line lists, a Fashion-MNIST subset).
 DATA_DIR = REPO_ROOT / "data"
+#: Where real paired embeddings are read from by default (Liang et al.'s ``features_*.npy``; ignored by git,
+#: never committed: the README says where to get them). Notebook 09's ``embeddings_dir`` overrides it.
+EMBEDDINGS_DIR = DATA_DIR / "external" / "modality-gap"
 #: Where ``make run`` writes executed notebooks, figures and results.
 RUNS_DIR = REPO_ROOT / "runs"
 

@@ -142,6 +142,10 @@ def _fit(modules, step, n_samples, epochs, batch_size, lr, weight_decay, seed, c
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
+            for m in modules.values():  # e.g. a learned temperature clamps its parameter (open_clip's clamp_)
+                for sub in m.modules():
+                    if hasattr(sub, "after_optimizer_step"):
+                        sub.after_optimizer_step()
             sums["loss"] = sums.get("loss", 0.0) + float(loss.detach())
             for k, v in logs.items():
                 sums[k] = sums.get(k, 0.0) + float(v.detach() if torch.is_tensor(v) else v)

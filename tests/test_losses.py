@@ -91,7 +91,37 @@ def test_learnable_temperature_and_errors():
     assert t().item() == pytest.approx(0.07)
     with torch.no_grad():
         t.log_scale.fill_(10.0)
-    assert t().item() == pytest.approx(0.01)  # clamped at 1/100
+    t.after_optimizer_step()  # the parameter is clamped after a step, as open_clip clamps logit_scale
+    assert t().item() == pytest.approx(0.01) and t.log_scale.item() == pytest.approx(math.log(100))
+    with pytest.raises(ValueError, match="must start in"):
+        LearnableTemperature(1e-30)
+
+
+def test_a_learned_temperature_at_its_cap_still_has_a_gradient_and_can_rise():
+    # at τ = 1/100 a clamp inside forward() would give d loss / d s = 0 and lock τ there; the clamped parameter
+    # keeps its gradient, and with pairs that want a softer τ (noisy ones) one SGD step raises τ off the cap
+    loss = GapClosingLoss("clip", temperature=0.01, learnable_temperature=True)
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.randn(64, 8, generator=g), torch.randn(64, 8, generator=g)  # unrelated pairs
+    opt = torch.optim.SGD(loss.parameters(), lr=0.1)
+    total, _ = loss(x, y, 0.5)
+    total.backward()
+    assert loss.temperature.log_scale.grad.abs().item() > 1e-3
+    opt.step()
+    loss.temperature.after_optimizer_step()
+    assert loss.tau().item() > 0.01
+
+
+def test_infonce_logits_are_fp32_under_autocast():
+    g = torch.Generator().manual_seed(0)
+    x = torch.nn.functional.normalize(torch.randn(256, 64, generator=g), dim=1)
+    y = torch.nn.functional.normalize(x + 0.3 * torch.randn(256, 64, generator=g), dim=1)
+    want = info_nce(x, y, 0.01).item()
+    with torch.autocast(device_type="cpu", dtype=torch.bfloat16):
+        got = info_nce(x, y, 0.01)
+        bf16 = torch.nn.functional.cross_entropy(x @ y.T / 0.01, torch.arange(256))  # what autocast alone gives
+    assert got.dtype == torch.float32 and got.item() == pytest.approx(want, rel=1e-5)
+    assert abs(bf16.item() - want) / want > 1e-4  # the check can fail: bf16 logits really differ
     with pytest.raises(ValueError, match="unknown variant"):
         GapClosingLoss("clip++")
     with pytest.raises(ValueError, match="temperature"):

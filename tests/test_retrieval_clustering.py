@@ -16,11 +16,39 @@ def test_recall_on_known_input():
     assert recall_at_k(x, x)["R@1 x→y"] == 1.0
 
 
-def test_recall_ties_are_pessimistic_and_random_is_near_chance(rng):
+def test_ties_count_at_their_expected_rank_and_random_is_near_chance(rng):
+    # five identical rows: the true match is one of 5 indistinguishable candidates, so P(rank 1) = 1/5 and
+    # P(rank <= 2) = 2/5 (random tie-breaking), and its expected rank is 3
     same = np.ones((5, 3))
-    assert recall_at_k(same, same, ks=(1,))["R@1 x→y"] == 0.0
+    r = recall_at_k(same, same, ks=(1, 2, 5))
+    assert r["R@1 x→y"] == pytest.approx(0.2) and r["R@2 x→y"] == pytest.approx(0.4) and r["R@5 x→y"] == 1.0
+    from modgap.metrics.retrieval import true_match_ranks
+
+    assert true_match_ranks(same, same)["y→x"] == pytest.approx(np.full(5, 3.0))
     x, y = rng.normal(size=(400, 16)), rng.normal(size=(400, 16))
     assert recall_at_k(x, y, ks=(10,))["R@10 x→y"] == pytest.approx(10 / 400, abs=0.03)
+
+
+def test_duplicate_captions_equal_a_simulation_of_random_tie_breaking(rng):
+    # 12 images, captions from 4 templates (11 captions, bit-identical copies) plus one unique one: an image's
+    # own caption ties with its copies. The closed form must equal the average over many random tie-breaks
+    # of an ordinary sort
+    from modgap.metrics.retrieval import hits_at_k
+
+    x = rng.normal(size=(12, 8))
+    templates = rng.normal(size=(4, 8))
+    y = np.concatenate([templates[np.arange(11) % 4], rng.normal(size=(1, 8))])
+    y = y + 0.4 * x * (np.arange(12) == 11)[:, None]  # only the last pair is really aligned
+    s = (x / np.linalg.norm(x, axis=1, keepdims=True)) @ (y / np.linalg.norm(y, axis=1, keepdims=True)).T
+    sims = []
+    for _ in range(4000):
+        jitter = rng.permutation(12)  # random order among equal scores
+        order = np.lexsort((jitter[None].repeat(12, 0), -np.round(s, 12)), axis=1)
+        sims.append((order[:, :1] == np.arange(12)[:, None]).any(1))
+    want = np.mean(sims, 0)
+    got = hits_at_k(x, y, 1)["x→y"]  # rows of s: images querying captions
+    assert got == pytest.approx(want, abs=0.03)
+    assert ((got > 0) & (got < 1)).any()  # the case really has ties that are neither won nor lost
 
 
 def test_true_pair_cosine():
@@ -51,8 +79,9 @@ def test_true_match_ranks_agree_with_recall_at_k(rng):
 
     x, y = rng.normal(size=(50, 6)), rng.normal(size=(50, 6))
     ranks, r = true_match_ranks(x, y), recall_at_k(x, y)
-    for k in (1, 5, 10):
+    for k in (1, 5, 10):  # no ties in continuous data: an integer rank, and R@K is the share within K
         assert (ranks["x→y"] <= k).mean() == r[f"R@{k} x→y"] and (ranks["y→x"] <= k).mean() == r[f"R@{k} y→x"]
+    assert (ranks["x→y"] == np.round(ranks["x→y"])).all()
     assert (true_match_ranks(x, x)["x→y"] == 1).all()
 
 

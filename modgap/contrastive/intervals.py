@@ -15,7 +15,7 @@ import numpy as np
 
 from modgap.metrics.clustering import cluster_assignments, v_measure
 from modgap.metrics.normalize import l2_normalize
-from modgap.metrics.retrieval import true_match_ranks
+from modgap.metrics.retrieval import hits_at_k
 from modgap.metrics.uncertainty import Estimate, bootstrap_mean, bootstrap_statistic
 
 
@@ -26,12 +26,12 @@ class PairUnits:
     x: np.ndarray  # (N, D) unit image embeddings
     y: np.ndarray  # (N, D) unit caption embeddings
     clusters: np.ndarray  # (2N,) KMeans cluster of each image, then each caption
-    hit: np.ndarray  # (N,) 1 where a caption's own image comes first
+    hit: np.ndarray  # (N,) P(a caption's own image comes first): 1/0, a fraction on ties
 
 
 def pair_units(x, y, n_classes: int, seed: int) -> PairUnits:
     return PairUnits(l2_normalize(x), l2_normalize(y), cluster_assignments(x, y, n_classes, seed=seed),
-                     (true_match_ranks(x, y)["y→x"] == 1).astype(float))
+                     hits_at_k(x, y, 1)["y→x"])
 
 
 def _gap(units: list[PairUnits], seeds, q) -> float:

@@ -25,7 +25,7 @@ import torch
 from modgap.data.occluders import occlude_images
 from modgap.metrics.clustering import cluster_assignments, v_measure
 from modgap.metrics.normalize import l2_normalize
-from modgap.metrics.retrieval import true_match_ranks
+from modgap.metrics.retrieval import hits_at_k
 from modgap.metrics.robustness import occlusion_auc
 from modgap.metrics.uncertainty import Estimate, bootstrap_statistic
 
@@ -58,7 +58,7 @@ def occluded_units(embed, images: torch.Tensor, labels: np.ndarray, fractions, k
         x, y = embed(occluded)
         if clean is None:
             clean = (l2_normalize(x), l2_normalize(y))
-        hits.append((true_match_ranks(x, y)["y→x"] == 1).astype(float))
+        hits.append(hits_at_k(x, y, 1)["y→x"])
         clusters.append(cluster_assignments(x, y, n_classes, seed=seed))
     return OccludedUnits(fractions, clean[0], clean[1], np.stack(hits), np.stack(clusters))
 

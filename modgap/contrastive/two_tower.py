@@ -22,7 +22,8 @@ from modgap.seed import seeded
 from modgap.training import fit
 
 #: Bump when a change to the training code makes old checkpoints describe a different model.
-TRAINING_VERSION = 1
+#: 2: a learned τ is clamped as a parameter after each step (it could lock at 0.01 before).
+TRAINING_VERSION = 2
 
 
 @dataclass

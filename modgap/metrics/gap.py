@@ -2,8 +2,9 @@
 
 - **centroid gap** (Liang et al. 2022): ``‖ mean_i x̂_i − mean_j ŷ_j ‖₂`` with ``x̂ = x/‖x‖``;
   0 when the modalities share a centre, at most 2.
-- **domain-classifier accuracy**: cross-validated accuracy of a logistic regression that predicts
-  the modality of a sample; 0.5 (chance, balanced classes) means indistinguishable.
+- **domain-classifier accuracy**: cross-validated accuracy of a logistic regression (C = 0.1) that predicts
+  the modality of a sample, on at most ``max_samples`` rows of each modality drawn at random; 0.5 (chance,
+  balanced classes) means indistinguishable.
 - **MMD²** with an RBF kernel (Gretton et al. 2012), unbiased estimate
   ``MMD² = E k(x,x') + E k(y,y') − 2 E k(x,y)``, bandwidth by the median heuristic.
 """
@@ -37,48 +38,51 @@ def centroid_gap(x, y, normalize: bool = True) -> float:
     return float(np.linalg.norm(x.mean(0) - y.mean(0)))
 
 
-def domain_classifier_accuracy(x, y, seed: int = 0, folds: int = 5, max_samples: int = 2000) -> float:
-    """Mean stratified k-fold accuracy of a standardised logistic regression telling x from y."""
+def _domain_cv(x, y, seed: int, folds: int, max_samples: int):
+    """The shared set-up of the domain classifier: n = min(len(x), len(y), max_samples) rows drawn from each
+    modality without replacement (balanced, so chance is exactly 0.5; ``ix``, ``iy`` say which), the model
+    (standardise, then an L2-regularised logistic regression with C = 0.1, a fixed strong-ish penalty so that
+    a high-dimensional embedding with few samples is not separated by overfitting alone) and the stratified
+    shuffled folds."""
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_score
+    from sklearn.model_selection import StratifiedKFold
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
-
-    from modgap.device import one_thread
-
-    x, y = _check_pair(x, y)
-    rng = np.random.default_rng(seed)
-    n = min(len(x), len(y), max_samples)  # balanced: chance is exactly 0.5
-    x = x[rng.choice(len(x), n, replace=False)]
-    y = y[rng.choice(len(y), n, replace=False)]
-    X = np.concatenate([x, y])
-    d = np.r_[np.zeros(n), np.ones(n)]
-    clf = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000))
-    cv = StratifiedKFold(n_splits=min(folds, n), shuffle=True, random_state=seed)
-    with one_thread():  # ~3× faster next to torch on a small CPU (modgap.device.one_thread)
-        return float(cross_val_score(clf, X, d, cv=cv).mean())
-
-
-def domain_classifier_correct(x, y, seed: int = 0, folds: int = 5, max_samples: int = 2000) -> np.ndarray:
-    """(2n,) 1 where the cross-validated domain classifier of ``domain_classifier_accuracy`` (same samples,
-    folds and model) predicts a held-out sample's modality correctly: the per-sample units of its accuracy."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    from modgap.device import one_thread
 
     x, y = _check_pair(x, y)
     rng = np.random.default_rng(seed)
     n = min(len(x), len(y), max_samples)
-    x = x[rng.choice(len(x), n, replace=False)]
-    y = y[rng.choice(len(y), n, replace=False)]
-    d = np.r_[np.zeros(n), np.ones(n)]
+    ix, iy = rng.choice(len(x), n, replace=False), rng.choice(len(y), n, replace=False)
+    X, d = np.concatenate([x[ix], y[iy]]), np.r_[np.zeros(n), np.ones(n)]
     clf = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000))
-    cv = StratifiedKFold(n_splits=min(folds, n), shuffle=True, random_state=seed)
+    return X, d, clf, StratifiedKFold(n_splits=min(folds, n), shuffle=True, random_state=seed), ix, iy
+
+
+def domain_classifier_accuracy(x, y, seed: int = 0, folds: int = 5, max_samples: int = 2000) -> float:
+    """Mean stratified k-fold accuracy of a standardised logistic regression telling x from y (the set-up of
+    ``_domain_cv``: at most ``max_samples`` rows of each modality, C = 0.1)."""
+    from sklearn.model_selection import cross_val_score
+
+    from modgap.device import one_thread
+
+    X, d, clf, cv, _, _ = _domain_cv(x, y, seed, folds, max_samples)
+    with one_thread():  # ~3× faster next to torch on a small CPU (modgap.device.one_thread)
+        return float(cross_val_score(clf, X, d, cv=cv).mean())
+
+
+def domain_classifier_correct(x, y, seed: int = 0, folds: int = 5, max_samples: int = 2000,
+                              return_index: bool = False):
+    """(2n,) 1 where the cross-validated domain classifier of ``domain_classifier_accuracy`` (same samples,
+    folds and model) predicts a held-out sample's modality correctly: the per-sample units of its accuracy.
+    The first n are rows ``ix`` of x, the next n rows ``iy`` of y; ``return_index`` returns ``(correct, ix, iy)``."""
+    from sklearn.model_selection import cross_val_predict
+
+    from modgap.device import one_thread
+
+    X, d, clf, cv, ix, iy = _domain_cv(x, y, seed, folds, max_samples)
     with one_thread():
-        return (cross_val_predict(clf, np.concatenate([x, y]), d, cv=cv) == d).astype(np.float64)
+        correct = (cross_val_predict(clf, X, d, cv=cv) == d).astype(np.float64)
+    return (correct, ix, iy) if return_index else correct
 
 
 def median_bandwidth(x, y) -> float:
