@@ -65,3 +65,29 @@ def shift_along_gap(x, y, lam: float, g: np.ndarray | None = None):
     return l2_normalize(x - 0.5 * lam * g), l2_normalize(y + 0.5 * lam * g)
 
 
+
+
+def shift_loss_curve(x, y, lams, temperature: float, g: np.ndarray | None = None, counts=None) -> np.ndarray:
+    """InfoNCE of the pairs (x, y) after ``shift_along_gap`` by each λ in ``lams``, without re-embedding:
+    with a = λ/2 and unit rows, (x − ag)·(y + ag) = x·y + a(x·g) − a(g·y) − a² and ‖x − ag‖² = 1 − 2a(x·g) + a²,
+    so each λ costs O(N²), not a new embedding. ``counts`` (B, N) — how often each pair is drawn in each of B
+    bootstrap draws — evaluates the loss on resampled pairs (a pair's x and y together; the gap direction g stays
+    the one of all pairs): a drawn query's log-sum-exp runs over the drawn items with their multiplicity,
+    log Σ_j c_j exp(ℓ_ij). Returns (len(lams),) or, with counts, (B, len(lams))."""
+    x, y = l2_normalize(x), l2_normalize(y)
+    g = unit_gap_direction(x, y) if g is None else g
+    n = len(x)
+    c = np.ones((1, n)) if counts is None else np.asarray(counts, np.float64)  # (B, N)
+    s, gx, gy = x @ y.T, x @ g, y @ g  # (N, N), (N,), (N,)
+    out = np.empty((len(c), len(lams)))
+    for j, lam in enumerate(lams):
+        a = lam / 2
+        nx, ny = np.sqrt(1 - 2 * a * gx + a * a), np.sqrt(1 + 2 * a * gy + a * a)
+        logits = (s + a * gx[:, None] - a * gy[None, :] - a * a) / (nx[:, None] * ny[None, :]) / temperature
+        m = logits.max()
+        e = np.exp(logits - m)  # (N, N), stabilised by one constant
+        rows = np.log(e @ c.T) + m  # (N, B): query x_i against the drawn y's
+        cols = np.log(e.T @ c.T) + m  # (N, B): query y_j against the drawn x's
+        d = np.diag(logits)[:, None]
+        out[:, j] = 0.5 * (((rows - d) * c.T).sum(0) + ((cols - d) * c.T).sum(0)) / c.sum(1)
+    return out[0] if counts is None else out
