@@ -9,16 +9,19 @@ from modgap.tooling.ledger import (claim, compare_with_reference, gather_claims,
 
 
 def _rows():
-    return [claim("A beats B", "paper", "A − B", Estimate(2.0, 0.5, 3.5, n_seeds=5, n_queries=100), ">", 0.0, "fig"),
-            claim("A equals B", "paper", "A − B", Estimate(0.1, -3.0, 3.0), "within", 2.0),
-            claim("C below D", "paper", "C − D", Estimate(1.0, 0.2, 1.8), "<", 0.0)]
+    return [claim("A beats B", "paper", "A − B", Estimate(2.0, 0.5, 3.5, n_seeds=5, n_queries=100), ">", 0.0, "fig",
+                  id="c0.beats.a-b"),
+            claim("A equals B", "paper", "A − B", Estimate(0.1, -3.0, 3.0), "within", 2.0, id="c0.equals.a-b"),
+            claim("C below D", "paper", "C − D", Estimate(1.0, 0.2, 1.8), "<", 0.0, id="c0.below.c-d")]
 
 
 def test_claim_rows_and_their_verdicts():
     rows = _rows()
     assert [verdict_of(r) for r in rows] == ["reproduced", "inconclusive", "not reproduced"]
     with pytest.raises(ValueError, match="claim must be"):
-        claim("typo", "paper", "x", Estimate(0, -1, 1), ">=")
+        claim("typo", "paper", "x", Estimate(0, -1, 1), ">=", id="c0.typo")
+    with pytest.raises(ValueError, match="claim id"):
+        claim("bad id", "paper", "x", Estimate(0, -1, 1), ">", id="C0 Bad")
 
 
 def test_gather_computes_verdicts_and_lists_missing_notebooks(tmp_path):
@@ -45,7 +48,8 @@ def test_publish_writes_results_and_the_readme_block_and_compares(tmp_path):
     publish(runs, tmp_path / "results", readme)
     assert (tmp_path / "results" / "claims.csv").exists() and (tmp_path / "results" / "03_x" / "claims.csv").exists()
     text = readme.read_text()
-    assert "old" not in text and "**reproduced**" in text and "<!-- ledger:end -->\nrest\n" in text
+    assert "\nold\n" not in text and "<!-- ledger:end -->\nrest\n" in text
+    assert "| `c0.beats` | A beats B | 1 | 1 rep. | **1 rep.** |" in text  # a family's raw and adjusted counts
     assert "| 03_x | A − B | 2 | 5 | 2.25 | 3 | — | 0 | — |" in text  # median and widest of the half-widths 1.5 and 3
     assert (tmp_path / "results" / "precision.md").exists() and (tmp_path / "results" / "precision.csv").exists()
     table, _ = gather_claims(runs, ["03_x"])
@@ -54,17 +58,18 @@ def test_publish_writes_results_and_the_readme_block_and_compares(tmp_path):
     moved = table.assign(value=table.value + 10, low=table.low + 10, high=table.high + 10)
     moved["verdict"] = [verdict_of(r) for _, r in moved.iterrows()]
     assert not compare_with_reference(moved, tmp_path / "results" / "claims.csv").in_ref_interval.any()
-    assert markdown_table(table).count("\n") == 4
+    assert markdown_table(table).count("\n") == 4 and "`c0.beats.a-b`" in markdown_table(table)
     with pytest.raises(FileNotFoundError, match="no claims"):
         publish(tmp_path / "nothing", tmp_path / "r2")
 
 
 def test_precision_table_groups_baselines_and_projects_seeds_as_one_over_root_n():
     assert statistic_family("rank-1 difference marrnet − dann (points)") == "rank-1 difference marrnet − baseline (points)"
-    rows = [claim(f"M beats {b}", "p", f"rank-1 difference marrnet − {b} (points)", Estimate(0, -h, h, n_seeds=4), ">")
+    rows = [claim(f"M beats {b}", "p", f"rank-1 difference marrnet − {b} (points)", Estimate(0, -h, h, n_seeds=4), ">",
+                  id=f"c3.beats.{b}")
             for b, h in (("siamese", 1.0), ("mmd", 3.0), ("dann", 4.0))]
-    rows.append(claim("rho", "p", "Spearman ρ", Estimate(0.1, -0.4, 0.6, n_seeds=4), ">"))
-    rows.append(claim("narrow", "p", "gain (points)", Estimate(1.0, 0.0, 2.0, n_seeds=4), ">"))
+    rows.append(claim("rho", "p", "Spearman ρ", Estimate(0.1, -0.4, 0.6, n_seeds=4), ">", id="c4.rho"))
+    rows.append(claim("narrow", "p", "gain (points)", Estimate(1.0, 0.0, 2.0, n_seeds=4), ">", id="c4.narrow"))
     table = pd.DataFrame(rows).assign(notebook="03_x")
     prec = precision_table(table, {"03_x": 600.0}).set_index("statistic")
     r = prec.loc["rank-1 difference marrnet − baseline (points)"]

@@ -3,37 +3,39 @@ statistic, its estimate and interval, and the test that decides the claim — an
 and computes every verdict from those numbers (``modgap.metrics.uncertainty.verdict``). Nothing in the
 ledger is typed by hand except the claims themselves.
 
-A row: ``claim`` (the paper's claim, in words), ``source`` (which paper), ``statistic`` (what was measured,
-with its units), ``value``, ``low``, ``high``, ``level`` (the interval), ``n_seeds``, ``n_queries``,
-``test`` and ``margin`` (the claim holds when the statistic is ``> margin``, ``< margin`` or ``within ±margin``,
-fixed before the run), ``where`` (the notebook figure or table that shows it).
+A row is a :class:`modgap.claims.Claim`: ``id`` and ``family`` (stable keys: runs are joined on the id),
+``claim`` (the paper's claim, in words), ``source`` (which paper), ``statistic`` (what was measured, with its
+units), ``value``, ``low``, ``high``, ``level`` (the interval), ``n_seeds``, ``n_queries``, ``se``/``df`` (of a
+t-interval), ``test`` and ``margin`` (the claim holds when the statistic is ``> margin``, ``< margin`` or
+``within ±margin``, fixed before the run), ``where`` (the notebook figure or table that shows it). Verdicts are
+given raw and Holm-adjusted within each family (``modgap.claims``).
 """
 from __future__ import annotations
 
 from pathlib import Path
 
+from modgap.claims import Claim, adjusted_verdicts
+from modgap.claims import _estimate as _row_estimate
 from modgap.metrics.uncertainty import VERDICTS, Estimate, verdict
 
-COLUMNS = ["claim", "source", "statistic", "value", "low", "high", "level", "n_seeds", "n_queries", "test",
-           "margin", "where"]
+COLUMNS = ["id", "family", "claim", "source", "statistic", "value", "low", "high", "level", "n_seeds", "n_queries",
+           "se", "df", "test", "margin", "where"]
 NIU = "Niu et al., IEEE TIP (cmUNet/MarrNet)"
 LIANG = "Liang et al., NeurIPS 2022"
 GRASSUCCI = "Grassucci et al., ICLR 2026"
 PHYSICS = "group theory (rule of mutual exclusion)"
 
 
-def claim(claim: str, source: str, statistic: str, est: Estimate, test: str, margin: float = 0.0, where: str = "") -> dict:
-    """One ledger row; ``verdict(est, test, margin)`` must accept it (checked here, so a typo fails early)."""
-    verdict(est, test, margin)
-    return {"claim": claim, "source": source, "statistic": statistic, "value": est.value, "low": est.low,
-            "high": est.high, "level": est.level, "n_seeds": est.n_seeds, "n_queries": est.n_queries,
-            "test": test, "margin": margin, "where": where}
+def claim(claim: str, source: str, statistic: str, est: Estimate, test: str, margin: float = 0.0, where: str = "",
+          *, id: str, family: str = "") -> dict:  # noqa: A002 - the field is the claim's id
+    """One ledger row (a :class:`modgap.claims.Claim`); its id and test are checked here, so a typo fails early."""
+    return Claim(id, claim, source, statistic, est, test, margin, where, family).row()
 
 
 def verdict_of(row) -> str:
-    """The verdict of one ledger row (a dict or a pandas row), computed from its numbers."""
+    """The raw verdict of one ledger row (a dict or a pandas row), computed from its numbers."""
     get = row.get if isinstance(row, dict) else row.__getitem__
-    return verdict(Estimate(get("value"), get("low"), get("high"), get("level")), get("test"), get("margin"))
+    return verdict(_row_estimate(row), get("test"), get("margin"))
 
 
 def save_claims(out_dir, rows: list[dict]) -> Path:
@@ -63,9 +65,10 @@ def gather_claims(runs_dir, notebooks: list[str], smoke: bool = False):
         df.insert(0, "notebook", name)
         frames.append(df)
     if not frames:
-        return pd.DataFrame(columns=["notebook", *COLUMNS, "verdict"]), missing
+        return pd.DataFrame(columns=["notebook", *COLUMNS, "verdict", "verdict_adjusted"]), missing
     table = pd.concat(frames, ignore_index=True)
     table["verdict"] = [verdict_of(r) for _, r in table.iterrows()]
+    table["verdict_adjusted"] = adjusted_verdicts(table)
     return table, missing
 
 
@@ -76,7 +79,9 @@ def compare_with_reference(table, reference_csv):
 
     ref = pd.read_csv(reference_csv)
     ref["verdict"] = [verdict_of(r) for _, r in ref.iterrows()]
-    merged = table.merge(ref[["claim", "value", "low", "high", "verdict"]], on="claim", how="left", suffixes=("", "_ref"))
+    if "id" not in ref or "id" not in table:
+        raise ValueError(f"{reference_csv}: the reference has no claim ids; publish it again (make reference)")
+    merged = table.merge(ref[["id", "value", "low", "high", "verdict"]], on="id", how="left", suffixes=("", "_ref"))
     merged["same_verdict"] = merged.verdict == merged.verdict_ref
     merged["in_ref_interval"] = (merged.value >= merged.low_ref) & (merged.value <= merged.high_ref)
     return merged
@@ -142,22 +147,73 @@ def _replace_block(text: str, name: str, body: str) -> str:
     return text
 
 
+def _with_adjusted(table):
+    if "verdict" not in table:
+        table = table.assign(verdict=[verdict_of(r) for _, r in table.iterrows()])
+    if "family" not in table:
+        raise ValueError("the ledger has no 'family' column: claims need ids and families (modgap.claims)")
+    if "verdict_adjusted" not in table:
+        table = table.assign(verdict_adjusted=adjusted_verdicts(table))
+    return table
+
+
 def markdown_table(table) -> str:
-    """The ledger as a Markdown table (for README.md and results/ledger.md)."""
-    lines = ["| claim | source | statistic | estimate [95% CI] | verdict |", "|---|---|---|---|---|"]
+    """The full ledger as Markdown (results/ledger.md, the book): id, claim, estimate [95% CI], raw verdict and
+    the verdict Holm-adjusted within the claim's family."""
+    table = _with_adjusted(table)
+    lines = ["| id | claim | statistic | estimate [95% CI] | seeds | verdict | Holm-adjusted |", "|---|---|---|---|---|---|---|"]
     for r in table.itertuples():
-        lines.append(f"| {r.claim} | {r.source} | {r.statistic} | {r.value:.3g} [{r.low:.3g}, {r.high:.3g}] | **{r.verdict}** |")
+        lines.append(f"| `{r.id}` | {r.claim} | {r.statistic} | {r.value:.3g} [{r.low:.3g}, {r.high:.3g}] | {r.n_seeds} "
+                     f"| {r.verdict} | **{r.verdict_adjusted}** |")
     return "\n".join(lines)
 
 
+def _common_statement(claims: list[str]) -> str:
+    """What the claims of a family say in common: their shared leading words, "…" where the settings differ."""
+    words = [c.split() for c in claims]
+    n = 0
+    while all(len(w) > n for w in words) and len({w[n] for w in words}) == 1:
+        n += 1
+    common = " ".join(words[0][:n])
+    return claims[0] if n == len(words[0]) else f"{common} … ({len(claims)} settings)"
+
+
+def family_summary(table):
+    """One row per family: its claims, the raw and the Holm-adjusted verdict counts, and the range of estimates."""
+    import pandas as pd
+
+    table = _with_adjusted(table)
+    short = {"reproduced": "rep.", "not reproduced": "not rep.", "inconclusive": "inconcl.", "too few seeds": "too few seeds"}
+
+    def counts(col):
+        c = col.value_counts()
+        return ", ".join(f"{c[v]} {short[v]}" for v in VERDICTS if c.get(v, 0))
+
+    rows = []
+    for fam, g in table.groupby("family", sort=False):
+        est = f"{g.value.iloc[0]:.3g} [{g.low.iloc[0]:.3g}, {g.high.iloc[0]:.3g}]" if len(g) == 1 else \
+              f"{g.value.min():.3g} to {g.value.max():.3g}"
+        rows.append({"family": fam, "claim": _common_statement(list(g.claim)),
+                     "claims": len(g), "raw": counts(g.verdict), "adjusted": counts(g.verdict_adjusted),
+                     "statistic": statistic_family(g.statistic.iloc[0]), "estimates": est})
+    return pd.DataFrame(rows)
+
+
 def readme_blocks(table, seconds: dict | None = None) -> tuple[str, str]:
-    """The two Markdown blocks ``publish`` writes into the README from a ledger ``table`` (with verdicts) and
-    each notebook's seconds: the ledger with its verdict counts, and the precision table."""
-    counts = table.verdict.value_counts()
+    """The two Markdown blocks ``publish`` writes into the README from a ledger ``table``: a summary per family
+    (raw and Holm-adjusted verdict counts; the full table is results/ledger.md), and the precision table."""
+    table = _with_adjusted(table)
+    raw, adj = table.verdict.value_counts(), table.verdict_adjusted.value_counts()
     seeds = sorted({int(n) for n in table.n_seeds if n > 0})
-    md = (f"{len(table)} claims: " + ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS)
-          + f" (model seeds per claim: {', '.join(map(str, seeds)) or '—'}; `results/run.json` has the settings).\n\n"
-          + markdown_table(table))
+    lines = ["| family | claim | claims | raw verdicts | Holm-adjusted | estimates |",
+             "|---|---|---|---|---|---|"]
+    for r in family_summary(table).itertuples():
+        lines.append(f"| `{r.family}` | {r.claim} | {r.claims} | {r.raw} | **{r.adjusted}** | {r.estimates} |")
+    md = (f"{len(table)} claims in {table.family.nunique()} families. Holm-adjusted within each family: "
+          + ", ".join(f"{adj.get(v, 0)} {v}" for v in VERDICTS) + "; raw: "
+          + ", ".join(f"{raw.get(v, 0)} {v}" for v in VERDICTS)
+          + f" (model seeds per claim: {', '.join(map(str, seeds)) or '—'}; every claim: `results/ledger.md`).\n\n"
+          + "\n".join(lines))
     pmd = ("Half-widths of the 95% intervals in the reference run, and what ±2 points would take "
            "(`modgap.tooling.ledger.precision_table`: seeds × (widest / 2)², the least that would do).\n\n"
            + markdown_precision(precision_table(table, seconds)))
@@ -193,7 +249,7 @@ def publish(runs_dir, results_dir, readme=None, notebooks: list[str] | None = No
     table, missing = gather_claims(runs_dir, names)
     if missing or table.empty:
         raise FileNotFoundError(f"{runs_dir}: no claims from {', '.join(missing) or 'any notebook'}; run the profile first")
-    write_csv(results_dir / "claims.csv", table.drop(columns=["verdict"]))
+    write_csv(results_dir / "claims.csv", table.drop(columns=["verdict", "verdict_adjusted"]))
     for name in names:
         for f in ("results.csv", "intervals.csv", "claims.csv", "results.json"):
             if (runs_dir / name / f).exists():
@@ -201,15 +257,33 @@ def publish(runs_dir, results_dir, readme=None, notebooks: list[str] | None = No
                 shutil.copyfile(runs_dir / name / f, results_dir / name / f)
     runs = run_records(runs_dir, names)
     atomic_write(results_dir / "run.json", lambda fh: json.dump(runs, fh, indent=2))
+    render(results_dir, readme)
+    return results_dir / "claims.csv"
+
+
+def render(results_dir, readme=None) -> None:
+    """Write what the committed reference in ``results_dir`` shows (its ``claims.csv`` and ``run.json``):
+    ``ledger.md`` (every claim, raw and Holm-adjusted), ``precision.{csv,md}``, and the README's ledger summary
+    and precision blocks. ``publish`` ends with it; ``--render`` runs it alone (after a change to how the
+    ledger is presented, without a new run)."""
+    import json
+
+    import pandas as pd
+
+    from modgap.io import atomic_write, write_csv
+
+    results_dir = Path(results_dir)
+    table = pd.read_csv(results_dir / "claims.csv")
+    runs = json.loads((results_dir / "run.json").read_text()) if (results_dir / "run.json").exists() else {}
     seconds = {k: r.get("seconds") for k, r in runs.items()}
     md, pmd = readme_blocks(table, seconds)
-    atomic_write(results_dir / "ledger.md", lambda fh: fh.write("# The claims ledger of the reference run\n\n" + md + "\n"))
+    full = md.split("\n\n")[0] + "\n\n" + markdown_table(table)
+    atomic_write(results_dir / "ledger.md", lambda fh: fh.write("# The claims ledger of the reference run\n\n" + full + "\n"))
     write_csv(results_dir / "precision.csv", precision_table(table, seconds))
     atomic_write(results_dir / "precision.md", lambda fh: fh.write("# How narrow the reference run's intervals are\n\n" + pmd + "\n"))
     if readme is not None:
         text = _replace_block(_replace_block(Path(readme).read_text(), "ledger", md), "precision", pmd)
         atomic_write(readme, lambda fh: fh.write(text))
-    return results_dir / "claims.csv"
 
 
 def main(argv=None) -> int:
@@ -220,10 +294,18 @@ def main(argv=None) -> int:
 
     ap = argparse.ArgumentParser(prog="python -m modgap.tooling.ledger",
                                  description="Publish a finished run's claims ledger and tables into results/.")
-    ap.add_argument("runs_dir", help="the run to publish, e.g. runs/full")
+    ap.add_argument("runs_dir", nargs="?", help="the run to publish, e.g. runs/full")
     ap.add_argument("--results", default=str(REPO_ROOT / "results"))
     ap.add_argument("--readme", default=str(REPO_ROOT / "README.md"))
+    ap.add_argument("--render", action="store_true", help="only re-render ledger.md, precision and the README blocks "
+                    "from what --results holds")
     args = ap.parse_args(argv)
+    if args.render:
+        render(args.results, args.readme)
+        print(f"[ledger] rendered {args.results}")
+        return 0
+    if not args.runs_dir:
+        ap.error("give the run to publish (e.g. runs/full), or --render")
     try:
         out = publish(args.runs_dir, args.results, args.readme)
     except FileNotFoundError as exc:

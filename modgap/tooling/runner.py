@@ -259,9 +259,13 @@ def print_reference_comparison(runs_dir: Path, smoke: bool = False,
 
     from modgap.tooling.ledger import compare_with_reference
 
-    merged = compare_with_reference(pd.read_csv(ledger), reference)
+    table = pd.read_csv(ledger)
+    merged = compare_with_reference(table, reference)
     known = merged.verdict_ref.notna()
-    line = (f"[modgap] claims ledger: {int(merged.same_verdict[known].sum())} of {int(known.sum())} verdicts as in the "
+    adjusted = table.verdict_adjusted.value_counts() if "verdict_adjusted" in table else pd.Series(dtype=int)
+    line = (f"[modgap] claims ledger: {len(table)} claims, Holm-adjusted "
+            + ", ".join(f"{n} {v}" for v, n in adjusted.items()) + f"; {int(merged.same_verdict[known].sum())} of "
+            f"{int(known.sum())} raw verdicts as in the "
             f"committed reference ({reference.relative_to(REPO_ROOT) if reference.is_relative_to(REPO_ROOT) else reference}), {int(merged.in_ref_interval[known].sum())} estimates "
             f"inside its intervals" + (" (smoke run: tiny data, not comparable)" if smoke else ""))
     print(line)

@@ -1,0 +1,137 @@
+"""Claims as records: what a paper says, the statistic that tests it, the estimate, and the verdict.
+
+A claim has a stable ``id`` (``c5.clustering.tau-0.01``: notebook, family, setting), a ``family`` (the same
+claim of one paper across tasks, baselines or regimes: by default the first two parts of the id), the source
+paper, the statement in words, the statistic, the estimate with its interval, the test (``>``, ``<``,
+``within``) with its margin fixed before the run, and where a reader sees it. The ledger (notebook 07,
+``modgap.tooling.ledger``) joins runs on ids, never on the prose, so a reworded claim keeps its history.
+
+**Verdicts** (``modgap.metrics.uncertainty.verdict``): *reproduced* — the interval lies wholly where the
+claim says; *not reproduced* — wholly on the other side; *inconclusive* — both; *too few seeds* — one
+trained model cannot speak for a training procedure.
+
+**Family-wise control (Holm).** A family of k claims read at 95% each calls about 0.05·k of them definite by
+chance when nothing differs (03 and 04 have 20 each). Each claim's definite verdict is a test — of
+"the quantity equals the margin" for ``>``/``<``, of "it lies outside ±margin" (two one-sided tests) for
+``within`` — whose p-value agrees with its interval (``Estimate.p_value``). Holm's step-down (Holm 1979) keeps
+the probability of any false definite verdict in a family at 5% under *any* dependence between the claims —
+they share seeds and test items, so independence cannot be assumed — and is uniformly more powerful than
+Bonferroni. (Benjamini–Yekutieli would control the false-discovery rate under arbitrary dependence, but
+families here have 1–20 claims, where FWER is the natural promise: "no verdict of this family is spurious".)
+The adjusted verdict is the raw one where the Holm-adjusted p-value stays below 5%, else inconclusive.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from modgap.metrics.uncertainty import LEVEL, VERDICTS, Estimate, verdict
+
+__all__ = ["Claim", "VERDICTS", "verdict", "slug", "family_of", "decision_p_value", "holm", "adjusted_verdicts"]
+
+
+def slug(text: str) -> str:
+    """A setting as an id part: ``"τ = 0.01"`` → ``"tau-0.01"``, ``"learned τ"`` → ``"learned-tau"``,
+    ``"Raman-IR"`` → ``"raman-ir"``."""
+    text = text.lower().replace("τ", "tau").replace("→", "-").replace("−", "-")
+    text = re.sub(r"[^a-z0-9.]+", "-", text.replace(" = ", "-"))
+    return text.strip("-.")
+
+
+def family_of(claim_id: str) -> str:
+    """The default family of an id: its first two parts (``c3.marrnet-beats.mmd.raman-ir`` → ``c3.marrnet-beats``)."""
+    parts = claim_id.split(".")
+    if len(parts) < 2 or not all(parts):
+        raise ValueError(f"a claim id has at least two dot-separated parts (notebook.family[.setting]), got {claim_id!r}")
+    return ".".join(parts[:2])
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim of a paper, tested in one notebook run."""
+
+    id: str
+    statement: str
+    source: str
+    statistic: str
+    estimate: Estimate
+    test: str  # ">", "<" or "within"
+    margin: float = 0.0
+    where: str = ""
+    family: str = ""
+
+    def __post_init__(self):
+        if not re.fullmatch(r"[a-z0-9][a-z0-9.\-+]*", self.id):
+            raise ValueError(f"claim id {self.id!r}: use lower-case letters, digits, '.', '-' and '+' only")
+        if not self.family:
+            object.__setattr__(self, "family", family_of(self.id))
+        verdict(self.estimate, self.test, self.margin)  # a typo in the test fails here, early
+
+    @property
+    def verdict(self) -> str:
+        return verdict(self.estimate, self.test, self.margin)
+
+    def row(self) -> dict:
+        """The ledger row (``claims.csv``)."""
+        e = self.estimate
+        return {"id": self.id, "family": self.family, "claim": self.statement, "source": self.source,
+                "statistic": self.statistic, "value": e.value, "low": e.low, "high": e.high, "level": e.level,
+                "n_seeds": e.n_seeds, "n_queries": e.n_queries, "se": e.se, "df": e.df, "test": self.test,
+                "margin": self.margin, "where": self.where}
+
+
+def decision_p_value(est: Estimate, test: str, margin: float = 0.0) -> float:
+    """The p-value of the test behind a definite verdict (p < 1 − level exactly when the raw verdict is
+    definite): for ``>``/``<`` the two-sided test of "quantity = margin"; for ``within`` the larger of the two
+    boundary tests when the estimate lies inside ±margin (reproduced needs both), else the test of the
+    boundary it lies beyond (not reproduced)."""
+    if test in (">", "<"):
+        return est.p_value(margin)
+    if test != "within":
+        raise ValueError(f"test must be '>', '<' or 'within', got {test!r}")
+    if est.value > margin:
+        return est.p_value(margin)
+    if est.value < -margin:
+        return est.p_value(-margin)
+    return max(est.p_value(margin), est.p_value(-margin))
+
+
+def holm(p_values) -> np.ndarray:
+    """Holm's step-down adjusted p-values: p̃_(i) = max_{j ≤ i} min(1, (k − j + 1) p_(j)) over the sorted p."""
+    p = np.asarray(p_values, np.float64)
+    order = np.argsort(p, kind="stable")
+    k = len(p)
+    adj = np.minimum(1.0, np.maximum.accumulate((k - np.arange(k)) * p[order]))
+    out = np.empty(k)
+    out[order] = adj
+    return out
+
+
+def adjusted_verdicts(rows, level: float = LEVEL) -> list[str]:
+    """Holm-adjusted verdicts of ledger rows (dicts or a DataFrame with ``family``, ``value``, ``low``,
+    ``high``, ``level``, ``n_seeds``, ``test``, ``margin`` and, where known, ``se``/``df``), in their order.
+    Claims with too few seeds keep that verdict and do not count in their family's k."""
+    import pandas as pd
+
+    t = pd.DataFrame(rows).reset_index(drop=True)
+    ests = [_estimate(r) for _, r in t.iterrows()]
+    raw = [verdict(e, r.test, r.margin) for e, (_, r) in zip(ests, t.iterrows())]
+    out = list(raw)
+    for _, idx in t.groupby("family", sort=False).groups.items():
+        idx = [i for i in idx if raw[i] != "too few seeds"]
+        if not idx:
+            continue
+        p = holm([decision_p_value(ests[i], t.test[i], t.margin[i]) for i in idx])
+        for i, pi in zip(idx, p):
+            out[i] = raw[i] if pi < 1 - level else "inconclusive"
+    return out
+
+
+def _estimate(r) -> Estimate:
+    get = r.get if isinstance(r, dict) else (lambda k, d=None: r[k] if k in r.index else d)
+    se, df = get("se", float("nan")), get("df", float("inf"))
+    return Estimate(float(get("value")), float(get("low")), float(get("high")), float(get("level", LEVEL)),
+                    int(get("n_seeds", 0)), int(get("n_queries", 0)),
+                    float("nan") if se is None or se != se else float(se), float("nan") if df != df else float(df))
