@@ -26,8 +26,9 @@ help:
 	@echo "make sweep  run SWEEP_NB over the grid SWEEP_GRID (add SWEEP_ARGS=--smoke for a quick one)"
 	@echo "make assignments  write student notebooks (solutions stubbed) to assignments/"
 	@echo "make book   a Jupyter Book of the last run (smoke or not), readable offline: runs/book/_build/html/index.html"
+	@echo "make book PROFILE=classroom   the book of that profile's run (runs/classroom/book/...)"
 	@echo "make report the same as make book"
-	@echo "make lab    start JupyterLab on the notebooks with the project's kernel (Python 3 (modgap))"
+	@echo "make lab    start JupyterLab on the notebooks with the project's kernel (PROFILE=classroom: its parameters)"
 	@echo "make clean  remove runs/ and the virtual environment"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -60,12 +61,13 @@ SWEEP_ARGS ?=
 sweep: setup
 	MPLBACKEND=Agg $(PY) -m modgap.tooling.sweep $(SWEEP_NB) $(SWEEP_GRID) --jobs $(JOBS) $(SWEEP_ARGS)
 
+COURSE ?= assignments
 assignments: setup
-	$(PY) -m modgap.tooling.assignments --out assignments
+	$(PY) -m modgap.tooling.assignments --course $(COURSE)
 
 BOOK_ARGS ?=
 book: setup
-	$(PY) -m modgap.tooling.book $(BOOK_ARGS)
+	$(PY) -m modgap.tooling.book --profile $(PROFILE) $(BOOK_ARGS)
 
 report: book
 
@@ -79,9 +81,11 @@ test: setup
 test-unit: setup
 	$(PY) -m pytest -n $(JOBS) tests
 
+# as root (containers, CI) JupyterLab refuses to start without --allow-root; PROFILE=classroom gives the notebooks
+# that profile's parameters (MODGAP_PROFILE, read by modgap.check_parameters)
 LAB_ARGS ?=
 lab: setup
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
+	MODGAP_PROFILE=$(PROFILE) $(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,) $(LAB_ARGS)
 
 clean:
 	rm -rf runs $(VENV)

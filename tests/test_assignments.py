@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from modgap.tooling import checks
-from modgap.tooling.assignments import ASSIGNMENT, autograde, build_course, exercises
+from modgap.tooling.assignments import ASSIGNMENT, autograde, exercises
 
 # a plausible wrong answer per exercise (one body per solution cell, replacing the student's stub), and a phrase
 # its feedback must contain
@@ -40,8 +40,16 @@ def _solution_lines(nb) -> list[str]:
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
+    # the README's command, `make assignments`, into a scratch course folder (COURSE; default assignments/)
+    import subprocess
+
+    from modgap.paths import REPO_ROOT
+
     root = tmp_path_factory.mktemp("course")
-    release = build_course(root)
+    done = subprocess.run(["make", "assignments", f"COURSE={root}"], cwd=REPO_ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    release = root / "release" / ASSIGNMENT
+    assert sorted(p.name for p in release.glob("*.ipynb")) == [p.name for p in exercises()]
     for student, make in {"solution": lambda nb, name: nb, "stub": None, "wrong": "wrong"}.items():
         folder = root / "submitted" / student / ASSIGNMENT
         folder.mkdir(parents=True)

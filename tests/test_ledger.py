@@ -103,7 +103,8 @@ def test_the_runner_prints_how_a_run_compares_with_the_reference(tmp_path):
     table.to_csv(tmp_path / "runs" / "07_claims" / "ledger.csv", index=False)
     ref = tmp_path / "results" / "claims.csv"
     line = print_reference_comparison(tmp_path / "runs", reference=ref)
-    assert line.startswith("[modgap] claims ledger: 3 of 3 verdicts as in the committed reference") and "3 estimates" in line
+    assert line.startswith("[modgap] claims ledger: 3 claims, Holm-adjusted") and "3 of 3 raw verdicts as in the committed" in line
+    assert "3 estimates" in line
     assert print_reference_comparison(tmp_path / "nothing", reference=ref) is None
 
 

@@ -80,3 +80,37 @@ def test_start_run_resolves_smoke_output_and_device(tmp_path, monkeypatch):
     monkeypatch.setenv("MODGAP_SMOKE", "1")
     smoke, out, device = start_run(SimpleNamespace(smoke=None, output_dir=str(tmp_path / "nb"), device="cpu", seed=1))
     assert smoke is True and out == tmp_path / "nb-smoke" and out.is_dir() and device.type == "cpu"
+
+
+def test_a_profile_reaches_a_notebook_opened_in_jupyterlab(capsys):
+    # make lab PROFILE=classroom: JupyterLab's kernel knows its notebook (JPY_SESSION_NAME), the profile applies
+    from modgap.tooling.params import profile_parameters
+
+    env = {"MODGAP_PROFILE": "classroom", "JPY_SESSION_NAME": "/x/notebooks/05_closing_the_gap.ipynb"}
+    values = profile_parameters(env)
+    assert values["n_seeds"] == 1 and values["epochs"] == 4 and values["output_dir"] == "runs/classroom/05_closing_the_gap"
+    assert "profile classroom" in capsys.readouterr().out
+    assert profile_parameters({"MODGAP_PROFILE": "default", "JPY_SESSION_NAME": "a.ipynb"}) == {}
+    assert profile_parameters({"MODGAP_PROFILE": "classroom"}) == {}  # no notebook name: as written, and it says so
+    assert "does not know its notebook" in capsys.readouterr().out
+    ns = {"n_seeds": 5, "epochs": 8}
+    import os
+    old = dict(os.environ)
+    os.environ.update(env)
+    try:
+        from modgap.tooling.params import check_parameters
+
+        assert check_parameters(ns, n_seeds=int, epochs=int).n_seeds == 1  # the profile's value wins
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+
+
+def test_a_malformed_profile_is_named(tmp_path):
+    from modgap.tooling.params import ParameterError
+    from modgap.tooling.runner import load_profile
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("runs_dir: runs/x\nnotebooks:\n  05_closing_the_gap: {epochs: [1,\n")
+    with pytest.raises(ParameterError, match=r"bad.yaml: not valid YAML \(line"):
+        load_profile(str(bad))

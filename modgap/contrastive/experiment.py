@@ -57,6 +57,7 @@ class CaptionedImages:
     seed: int
     text_encoder: str
     cached: bool = False  # the MiniLM features came from the cache
+    caption_detail: str = "fine"  # modgap.data.captions.make_captions(detail=…)
 
     @property
     def train(self) -> np.ndarray:
@@ -68,12 +69,13 @@ class CaptionedImages:
 
     def checkpoint(self, cfg: TwoTowerConfig, folder: str | Path) -> Path:
         """Where the model trained with ``cfg`` on these data is kept in ``folder``."""
+        extra = {} if self.caption_detail == "coarse" else {"captions": self.caption_detail}  # coarse: the old names
         return Path(folder) / checkpoint_name(cfg, n_train=self.n_train, n_total=len(self.labels), data_seed=self.seed,
-                                              text_encoder=self.text_encoder)
+                                              text_encoder=self.text_encoder, **extra)
 
 
 def captioned_images(seed: int, n_train: int, n_total: int = N_PAIRS, text_encoder: str = "minilm",
-                     cache_dir: str | Path | None = None) -> CaptionedImages:
+                     cache_dir: str | Path | None = None, caption_detail: str = "fine") -> CaptionedImages:
     """``n_total`` images of the shipped subset drawn by ``seed``, their captions and text-tower inputs."""
     from modgap.data import load_fashion_mnist
     from modgap.data.captions import make_captions, tokenize
@@ -87,7 +89,7 @@ def captioned_images(seed: int, n_train: int, n_total: int = N_PAIRS, text_encod
         raise ValueError(f"n_total = {n_total} pairs requested but the subset has {len(images)} images")
     order = np.random.default_rng(seed).permutation(len(images))[:n_total]
     images, labels = images[order], labels[order]
-    captions = make_captions(images, labels, seed=seed)
+    captions = make_captions(images, labels, seed=seed, detail=caption_detail)
     cached = False
     if text_encoder == "minilm":
         from modgap.models.minilm import encode_captions
@@ -99,7 +101,7 @@ def captioned_images(seed: int, n_train: int, n_total: int = N_PAIRS, text_encod
         ids, _ = tokenize(captions)
         text = torch.tensor(ids)
     x = torch.tensor(images, dtype=torch.float32)[:, None] / 255.0
-    return CaptionedImages(x, labels, captions, text, n_train, seed, text_encoder, cached)
+    return CaptionedImages(x, labels, captions, text, n_train, seed, text_encoder, cached, caption_detail)
 
 
 def train_or_load_tower(data: CaptionedImages, cfg: TwoTowerConfig, folder: str | Path, device=None):

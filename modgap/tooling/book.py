@@ -9,7 +9,11 @@ Jupyter Book 1.x (Sphinx + MyST-NB) builds offline; 2.x builds with a Node.js si
 theme from the web, so this is pinned to 1.0.4. Equations are typeset by MathJax 2.7 served from the book's
 own ``mathjax/`` folder (the copy in the ``jupyter-server-mathjax`` wheel), not from a CDN.
 
-    python -m modgap.tooling.book [--runs-dir runs] [--smoke | --no-smoke] [--out runs/book]
+    python -m modgap.tooling.book [--profile classroom | --runs-dir runs] [--smoke | --no-smoke] [--out runs/book]
+
+``make book PROFILE=classroom`` builds the book of ``make run PROFILE=classroom`` (``runs/classroom/``): the runs
+folder is the profile's, never a mix of folders; it says which run it built, and warns when a newer run lies
+in another profile's folder.
 """
 from __future__ import annotations
 
@@ -104,8 +108,14 @@ def _ledger_markdown(runs_dir: Path, suffix: str) -> str:
         return "No claims ledger in this run (notebook 07 did not run).\n"
     table = pd.read_csv(csv)
     table["verdict"] = [verdict_of(r) for _, r in table.iterrows()]
-    counts = table.verdict.value_counts()
-    return (f"{len(table)} claims: " + ", ".join(f"{n} {v}" for v, n in counts.items()) + ".\n\n" + markdown_table(table) + "\n")
+    if "family" not in table:
+        return "This run's ledger predates claim ids and families: run `make run` again for it.\n"
+    from modgap.claims import adjusted_verdicts
+
+    table["verdict_adjusted"] = adjusted_verdicts(table)
+    counts = table.verdict_adjusted.value_counts()
+    return (f"{len(table)} claims; Holm-adjusted within their families: " + ", ".join(f"{n} {v}" for v, n in counts.items())
+            + ".\n\n" + markdown_table(table) + "\n")
 
 
 def build_book(runs_dir: str | Path = RUNS_DIR, smoke: bool | None = None, out: str | Path | None = None,
@@ -173,15 +183,44 @@ def build_book(runs_dir: str | Path = RUNS_DIR, smoke: bool | None = None, out: 
     return index
 
 
+def newer_runs_elsewhere(runs_dir: Path) -> list[Path]:
+    """Other runs folders under ``RUNS_DIR`` (a profile's, e.g. ``runs/classroom``) whose newest executed
+    notebook is newer than any in ``runs_dir``."""
+    def newest(d: Path) -> float:
+        return max((p.stat().st_mtime for p in d.glob("[0-9][0-9]_*/*.ipynb")), default=0.0)
+
+    here = newest(runs_dir)
+    others = {p.parent.parent for p in RUNS_DIR.glob("*/[0-9][0-9]_*/*.ipynb")} - {runs_dir.resolve()}
+    return sorted(d for d in others if newest(d) > here)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m modgap.tooling.book", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--runs-dir", default=str(RUNS_DIR))
+    ap.add_argument("--profile", default=None, help="the book of this profile's run (its runs_dir): default, classroom, full")
+    ap.add_argument("--runs-dir", default=None, help="the runs folder (default: the profile's, runs/ for default)")
     ap.add_argument("--smoke", action=argparse.BooleanOptionalAction, default=None,
                     help="the smoke run's notebooks (default: whichever run executed a notebook last)")
     ap.add_argument("--out", help="where the book goes (default: <runs-dir>/book or book-smoke)")
     args = ap.parse_args(argv)
+    from modgap.paths import REPO_ROOT
+    from modgap.tooling.params import ParameterError
+    from modgap.tooling.params import load_profile
+
     try:
-        index = build_book(args.runs_dir, args.smoke, args.out)
+        profile_dir = load_profile(args.profile)[1] if args.profile else None
+    except ParameterError as exc:
+        print(f"[book] {exc}", file=sys.stderr)
+        return 2
+    if args.runs_dir and profile_dir:
+        print(f"[book] give --profile or --runs-dir, not both (profile {args.profile} writes to {profile_dir})", file=sys.stderr)
+        return 2
+    runs_dir = Path(args.runs_dir or profile_dir or RUNS_DIR)
+    runs_dir = runs_dir if runs_dir.is_absolute() else REPO_ROOT / runs_dir
+    print(f"[book] the book of the run in {runs_dir}" + (f" (profile {args.profile})" if args.profile else ""))
+    for other in newer_runs_elsewhere(runs_dir) if runs_dir.resolve() == RUNS_DIR.resolve() else []:
+        print(f"[book] note: {other} holds a newer run; its book: make book PROFILE={other.name}")
+    try:
+        index = build_book(runs_dir, args.smoke, args.out)
     except (FileNotFoundError, RuntimeError) as exc:
         print(f"[book] {exc}", file=sys.stderr)
         return 1

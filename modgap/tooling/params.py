@@ -12,6 +12,7 @@ valid names, and a value out of range is an error that names the parameter and t
 from __future__ import annotations
 
 import os
+from pathlib import Path
 import types
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
@@ -98,6 +99,31 @@ def _float_text(value: Any, expected) -> Any:
     return value
 
 
+def profile_parameters(environ: Mapping[str, str] | None = None) -> dict:
+    """In JupyterLab opened with ``make lab PROFILE=classroom``: the profile's parameters for this notebook.
+
+    ``MODGAP_PROFILE`` names the profile (``default`` or unset: none) and ``JPY_SESSION_NAME`` (set by Jupyter
+    Server in every kernel) the notebook; ``check_parameters`` applies them over the parameters cell, as papermill
+    would, and says so. A batch run (``make run PROFILE=…``) passes the profile through papermill instead."""
+    import os
+
+    env = os.environ if environ is None else environ
+    profile = env.get("MODGAP_PROFILE", "")
+    if profile in ("", "default"):
+        return {}
+    stem = os.path.splitext(os.path.basename(env.get("JPY_SESSION_NAME", "")))[0]
+    if not stem:
+        print(f"[modgap] MODGAP_PROFILE={profile}, but this kernel does not know its notebook: parameters as written")
+        return {}
+    per_notebook, runs_dir = load_profile(profile)
+    values = {**per_notebook.get("all", {}), **per_notebook.get(stem, {})}
+    if runs_dir:  # where make run PROFILE=… would write this notebook's outputs
+        values.setdefault("output_dir", f"{runs_dir}/{stem}")
+    if values:
+        print(f"[modgap] profile {profile}: " + ", ".join(f"{k} = {v!r}" for k, v in values.items()))
+    return values
+
+
 def check_parameters(namespace: Mapping[str, Any], **spec) -> types.SimpleNamespace:
     """Validate a notebook's parameters and return them as a namespace.
 
@@ -113,6 +139,8 @@ def check_parameters(namespace: Mapping[str, Any], **spec) -> types.SimpleNamesp
     # Papermill injects parameters once, before the first run. When the check cell is run again in
     # an interactive session, the names defined since are the user's own, not unknown parameters.
     first_call = not namespace.get(_CHECKED, False)
+    if first_call and isinstance(namespace, dict):
+        namespace.update({k: v for k, v in profile_parameters().items() if k in spec})
     user = {
         k: v
         for k, v in namespace.items()
@@ -182,3 +210,37 @@ def start_run(P) -> tuple[bool, "os.PathLike", Any]:
     seed_everything(P.seed)
     print(f"smoke={smoke}  device={describe_device(device)}  output={out.name}")
     return smoke, out, device
+
+
+#: parameter sets for ``make run PROFILE=…`` (``profiles/<name>.yaml``)
+def _profile_dir():
+    from modgap.paths import REPO_ROOT
+
+    return REPO_ROOT / "profiles"
+
+
+def load_profile(name: str) -> tuple[dict, str | None]:
+    """``profiles/<name>.yaml`` (or a YAML file's path): ``{notebook stem: {parameter: value}}`` (``all`` for every
+    notebook) and the ``runs_dir`` the profile writes to. ``default`` is the notebooks' own parameters, in ``runs/``."""
+    doc = _profile_document(name)
+    return doc.get("notebooks") or {}, doc.get("runs_dir")
+
+
+def _profile_document(name: str) -> dict:
+    import yaml
+
+    if name == "default":
+        return {}
+    path = Path(name) if name.endswith((".yaml", ".yml")) and Path(name).is_file() else _profile_dir() / f"{name}.yaml"
+    if not path.is_file():
+        known = sorted(p.stem for p in _profile_dir().glob("*.yaml"))
+        raise ParameterError(f"unknown profile {name!r}; profiles: default, {', '.join(known)}")
+    try:
+        doc = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        raise ParameterError(f"{path}: not valid YAML" + (f" (line {where.line + 1}, column {where.column + 1})" if where else "")
+                             + f": {getattr(exc, 'problem', None) or exc}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("notebooks", {}), dict):
+        raise ParameterError(f"{path}: expected 'runs_dir:' and 'notebooks:' with a mapping of parameters per notebook")
+    return doc

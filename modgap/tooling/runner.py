@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from modgap.tooling.params import ParameterError
+from modgap.tooling.params import ParameterError, _profile_document, load_profile  # noqa: F401  (load_profile: the runner's API)
 from modgap.paths import REPO_ROOT, RUNS_DIR
 
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
@@ -296,14 +296,6 @@ def gather_results(runs_dir: str | Path = RUNS_DIR, smoke: bool = False):
     return table
 
 
-PROFILE_DIR = REPO_ROOT / "profiles"
-
-
-def load_profile(name: str) -> tuple[dict, str | None]:
-    """``profiles/<name>.yaml`` (or a YAML file's path): ``{notebook stem: {parameter: value}}`` (``all`` for every
-    notebook) and the ``runs_dir`` the profile writes to. ``default`` is the notebooks' own parameters, in ``runs/``."""
-    doc = _profile_document(name)
-    return doc.get("notebooks") or {}, doc.get("runs_dir")
 
 
 def profile_cell_timeout(name: str) -> int:
@@ -312,21 +304,6 @@ def profile_cell_timeout(name: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         raise ParameterError(f"profile {name!r}: cell_timeout must be a positive number of seconds, got {value!r}")
     return value
-
-
-def _profile_document(name: str) -> dict:
-    import yaml
-
-    if name == "default":
-        return {}
-    path = Path(name) if name.endswith((".yaml", ".yml")) and Path(name).is_file() else PROFILE_DIR / f"{name}.yaml"
-    if not path.is_file():
-        known = sorted(p.stem for p in PROFILE_DIR.glob("*.yaml"))
-        raise ParameterError(f"unknown profile {name!r}; profiles: default, {', '.join(known)}")
-    doc = yaml.safe_load(path.read_text()) or {}
-    if not isinstance(doc, dict) or not isinstance(doc.get("notebooks", {}), dict):
-        raise ParameterError(f"{path}: expected 'runs_dir:' and 'notebooks:' with a mapping of parameters per notebook")
-    return doc
 
 
 def _parse_value(text: str):

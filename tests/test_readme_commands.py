@@ -1,0 +1,53 @@
+"""Every command the README shows is run by a test as a user types it. The quick ones run here, from the
+repository root, exactly as written; the others are listed with the test that runs them, and a command added to
+the README without a test fails here."""
+import os
+import re
+import subprocess
+
+import pytest
+
+from modgap.paths import REPO_ROOT
+
+#: commands run by other tests (or by CI itself), and why not here
+ELSEWHERE = {
+    "make run": "every notebook through the runner: nbval over notebooks/ and tests/test_resume.py (make test runs both)",
+    "make test": "CI runs it: bash .ci/run",
+    "make run PROFILE=full": "1.5 h; its profile is loaded and checked by tests/test_ledger.py (every profile)",
+    "make reference": "publish/render of python -m modgap.tooling.ledger: tests/test_ledger.py",
+    "make sweep SWEEP_NB=notebooks/05_closing_the_gap.ipynb SWEEP_GRID=sweeps/closing_gap_temperature.yaml":
+        "the same grid in smoke mode: tests/test_course_tools.py::test_shipped_sweep_in_smoke_mode",
+    "make assignments": "tests/test_assignments.py's fixture (make assignments COURSE=<scratch folder>)",
+    "make lab": "tests/test_make_commands.py::test_make_lab_starts_and_answers_on_localhost_then_stops",
+    "make book": "tests/test_make_commands.py and tests/test_book.py",
+    "make book PROFILE=classroom": "tests/test_make_commands.py (a classroom-like profile)",
+    ".venv/bin/python -m modgap.audit data/external/modality-gap/features_clip.npy --out runs/audit/clip --closers all":
+        "tests/test_audit.py::test_the_readme_audit_command_runs_as_written",
+}
+#: run here as written (in smoke mode, as make test sets MODGAP_SMOKE=1)
+HERE = [
+    ".venv/bin/python -m modgap.tooling.runner notebooks/01_data_prep.ipynb -p seed 1 -p n_measurements 20",
+    ".venv/bin/papermill -k python3 --cwd notebooks notebooks/01_data_prep.ipynb runs/01_data_prep_seed1.ipynb -p seed 1",
+]
+
+
+def readme_commands() -> list[str]:
+    text = (REPO_ROOT / "README.md").read_text()
+    return [line.split("#")[0].strip() for block in re.findall(r"```bash\n(.*?)```", text, re.S)
+            for line in block.splitlines() if line.split("#")[0].strip()]
+
+
+def test_every_readme_command_has_a_test():
+    commands = readme_commands()
+    assert len(commands) >= 10
+    missing = [c for c in commands if c not in ELSEWHERE and c not in HERE]
+    assert not missing, f"README commands no test runs: {missing}"
+    stale = [c for c in [*ELSEWHERE, *HERE] if c not in commands]
+    assert not stale, f"listed here but no longer in the README: {stale}"
+
+
+@pytest.mark.parametrize("command", HERE)
+def test_readme_command_runs_as_written(command):
+    env = {**os.environ, "MODGAP_SMOKE": "1", "MPLBACKEND": "Agg"}
+    done = subprocess.run(command, shell=True, cwd=REPO_ROOT, capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
