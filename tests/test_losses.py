@@ -51,7 +51,7 @@ def test_schedules():
         alpha_schedule(1.2)
 
 
-@pytest.mark.parametrize("variant", ["clip", "full", "atp", "cu", "atp+cu", "full-modality-unif"])
+@pytest.mark.parametrize("variant", ["clip", "full", "atp", "cu", "atp+cu", "full-modality-unif", "atp-w1", "cu-w1"])
 def test_every_variant_has_gradients_for_both_towers(variant):
     x = torch.randn(8, 5, requires_grad=True)
     y = torch.randn(8, 5, requires_grad=True)
@@ -60,7 +60,8 @@ def test_every_variant_has_gradients_for_both_towers(variant):
     total.backward()
     assert x.grad.abs().sum() > 0 and y.grad.abs().sum() > 0
     expected = {"clip": {"nce"}, "full": {"nce", "atp", "cu"}, "atp": {"nce", "atp"}, "cu": {"nce", "cu"},
-                "atp+cu": {"atp", "cu"}, "full-modality-unif": {"nce", "atp", "cu"}}[variant]
+                "atp+cu": {"atp", "cu"}, "full-modality-unif": {"nce", "atp", "cu"}, "atp-w1": {"nce", "atp"},
+                "cu-w1": {"nce", "cu"}}[variant]
     assert set(parts) == expected
     if variant == "clip":
         assert loss.temperature.log_scale.grad is not None
@@ -84,6 +85,9 @@ def test_full_loss_is_infonce_plus_scheduled_atp_and_cu_computed_by_hand():
         assert total.item() == pytest.approx(nce + alpha * atp + beta * cu, rel=1e-4)
     assert GapClosingLoss("clip")(x, y, 0.6)[0].item() == pytest.approx(nce, rel=1e-4)
     assert GapClosingLoss("atp")(x, y, 0.9)[0].item() == pytest.approx(nce + 1.8 * atp, rel=1e-4)
+    # the peers' ablations: weight 1 whatever the progress (ispamm/ModGap)
+    assert GapClosingLoss("atp-w1")(x, y, 0.9)[0].item() == pytest.approx(nce + atp, rel=1e-4)
+    assert GapClosingLoss("cu-w1")(x, y, 0.9)[0].item() == pytest.approx(nce + cu, rel=1e-4)
 
 
 def test_learnable_temperature_and_errors():

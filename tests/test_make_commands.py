@@ -16,8 +16,9 @@ from modgap.paths import REPO_ROOT
 from modgap.tooling.runner import run_notebook
 
 
-def test_make_book_with_a_profile_builds_that_runs_book_and_no_other(tmp_path):
-    # a classroom-like run: a profile whose runs_dir holds two executed notebooks; an unrelated run elsewhere
+def test_make_book_with_a_profile_builds_that_runs_book_and_no_other(tmp_path, monkeypatch):
+    # a classroom-like run (not smoke: make test sets MODGAP_SMOKE=1) whose profile's runs_dir holds two notebooks
+    monkeypatch.delenv("MODGAP_SMOKE", raising=False)
     runs = tmp_path / "classroom"
     for name, x in (("00_quickstart", 1), ("01_data_prep", 2)):  # stand-ins named like the repository's notebooks
         nb = write_notebook(tmp_path / f"{name}.ipynb", "x = 0\noutput_dir = 'runs/t'", f"print('classroom {name}', x)")

@@ -24,13 +24,15 @@ SMOKE_SIZES = dict(epochs=1, n_train=256, n_total=512)
 def gap_closing_methods(temperature: float, low_temperature: float) -> dict[str, tuple[str, float, bool]]:
     """05's rows, ``name -> (loss variant, τ (its start when learned), learnable τ)``: InfoNCE alone and with
     L_ATP + L_CU in three temperature regimes — a fixed τ, a low fixed τ, and CLIP's learnable τ from 0.07 —
-    and the two single-term ablations at the fixed τ. The first of each regime's pair is the reference."""
+    and the two single-term ablations at the fixed τ, in the form ispamm/ModGap trains them (the term's weight a
+    constant 1, variants ``atp-w1`` / ``cu-w1``; the full objective keeps Grassucci et al.'s α/β schedules).
+    The first of each regime's pair is the reference."""
     base, low, learned = f"CLIP (τ={temperature:g})", f"CLIP (τ={low_temperature:g})", "CLIP (learned τ)"
     return {
         base: ("clip", temperature, False),
         "+ L_ATP + L_CU": ("full", temperature, False),
-        "+ L_ATP only": ("atp", temperature, False),
-        "+ L_CU only": ("cu", temperature, False),
+        "+ L_ATP only (α = 1)": ("atp-w1", temperature, False),
+        "+ L_CU only (β = 1)": ("cu-w1", temperature, False),
         low: ("clip", low_temperature, False),
         f"+ L_ATP + L_CU (τ={low_temperature:g})": ("full", low_temperature, False),
         learned: ("clip", CLIP_INITIAL_TEMPERATURE, True),

@@ -6,7 +6,8 @@ on L2-normalised tower outputs x, y, with α, β the schedules of ``schedules.py
 of training done. τ is fixed, or learned from ``temperature`` as its starting value
 (``LearnableTemperature``). ``variant`` picks the terms: ``"clip"`` (InfoNCE only), ``"full"`` (all three), ``"atp"`` (InfoNCE +
 L_ATP), ``"cu"`` (InfoNCE + L_CU), ``"atp+cu"`` (no InfoNCE), ``"full-modality-unif"`` (L_CU replaced by
-per-modality uniformity).
+per-modality uniformity). The ``-w1`` ablations (``"atp-w1"``, ``"cu-w1"``) weight their term by a constant 1
+instead of the α/β schedules: the form ispamm/ModGap trains its "ATP only" and "CU only" ablations in.
 """
 from __future__ import annotations
 
@@ -26,7 +27,11 @@ VARIANTS = {  # (InfoNCE, L_ATP, uniformity term)
     "cu": (True, False, "centroid"),
     "atp+cu": (False, True, "centroid"),
     "full-modality-unif": (True, True, "modality"),
+    "atp-w1": (True, True, None),
+    "cu-w1": (True, False, "centroid"),
 }
+#: variants whose extra terms have weight 1 throughout (the peers' ablations), not the α/β schedules
+FIXED_WEIGHTS = {"atp-w1", "cu-w1"}
 
 
 class GapClosingLoss(nn.Module):
@@ -55,8 +60,8 @@ class GapClosingLoss(nn.Module):
             total = total + parts["nce"]
         if self.use_atp:
             parts["atp"] = atp_loss(x, y)
-            total = total + alpha_schedule(progress) * parts["atp"]
+            total = total + (1.0 if self.variant in FIXED_WEIGHTS else alpha_schedule(progress)) * parts["atp"]
         if self.unif is not None:
             parts["cu"] = cu_loss(x, y) if self.unif == "centroid" else modality_uniformity_loss(x, y)
-            total = total + beta_schedule(progress) * parts["cu"]
+            total = total + (1.0 if self.variant in FIXED_WEIGHTS else beta_schedule(progress)) * parts["cu"]
         return total, parts

@@ -72,6 +72,18 @@ def gather_claims(runs_dir, notebooks: list[str], smoke: bool = False):
     return table, missing
 
 
+def reference_for(runs_dir) -> Path | None:
+    """The committed reference a run in ``runs_dir`` compares with: ``runs/full`` → ``results/claims.csv`` (the
+    full profile), ``runs/`` → ``results/default/claims.csv`` (the default profile); any other folder (classroom,
+    a sweep, a scratch folder) has none — its settings differ from both, and comparing would mislead."""
+    from modgap.paths import REPO_ROOT, RUNS_DIR
+
+    runs_dir = Path(runs_dir).resolve()
+    known = {(RUNS_DIR / "full").resolve(): REPO_ROOT / "results" / "claims.csv",
+             RUNS_DIR.resolve(): REPO_ROOT / "results" / "default" / "claims.csv"}
+    return known.get(runs_dir)
+
+
 def compare_with_reference(table, reference_csv):
     """Each claim of ``table`` beside the committed reference run's: the reference's estimate, interval and
     verdict, whether the verdicts agree, and whether this run's estimate lies in the reference interval."""

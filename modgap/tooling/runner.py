@@ -249,15 +249,24 @@ def run_record(parameters: dict, seconds: float, profile: str, fingerprint: str 
             "commit": commit, "smoke": os.environ.get("MODGAP_SMOKE") == "1", "fingerprint": fingerprint}
 
 
-def print_reference_comparison(runs_dir: Path, smoke: bool = False,
-                               reference: Path = REPO_ROOT / "results" / "claims.csv") -> str | None:
-    """One line: how this run's claims ledger (notebook 07) compares with the committed reference run."""
-    ledger = Path(runs_dir) / (LEDGER_NOTEBOOK + ("-smoke" if smoke else "")) / "ledger.csv"
-    if not (ledger.exists() and reference.exists()):
-        return None
+def print_reference_comparison(runs_dir: Path, smoke: bool = False, reference: Path | None = None) -> str | None:
+    """One line: how this run's claims ledger (notebook 07) compares with the committed reference run of its own
+    profile (``modgap.tooling.ledger.reference_for``)."""
     import pandas as pd
 
-    from modgap.tooling.ledger import compare_with_reference
+    from modgap.tooling.ledger import compare_with_reference, reference_for
+
+    reference = reference or reference_for(runs_dir)
+    ledger = Path(runs_dir) / (LEDGER_NOTEBOOK + ("-smoke" if smoke else "")) / "ledger.csv"
+    if not ledger.exists():
+        return None
+    if reference is None or not Path(reference).exists():
+        adjusted = pd.read_csv(ledger).get("verdict_adjusted", pd.Series(dtype=str)).value_counts()
+        line = ("[modgap] claims ledger: " + ", ".join(f"{n} {v}" for v, n in adjusted.items())
+                + " (Holm-adjusted); no committed reference for this run's profile to compare with")
+        print(line)
+        return line
+    reference = Path(reference)
 
     table = pd.read_csv(ledger)
     merged = compare_with_reference(table, reference)
