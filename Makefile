@@ -21,6 +21,7 @@ help:
 	@echo "make run    execute every notebook into runs/ (executed notebooks, figures, results tables)"
 	@echo "make run PROFILE=full   the powered run behind results/ (into runs/full/; needs dataset-fashion-mnist)"
 	@echo "make reference  publish runs/full's claims ledger and tables into results/ and README.md"
+	@echo "make reference REFERENCE=default  publish the default run (runs/) into results/default/"
 	@echo "make test   unit tests + nbval over the notebooks in smoke mode"
 	@echo "make smoke  execute every notebook in smoke mode into runs/*-smoke"
 	@echo "make sweep  run SWEEP_NB over the grid SWEEP_GRID (add SWEEP_ARGS=--smoke for a quick one)"
@@ -48,9 +49,11 @@ RUN_ARGS ?=
 run: setup
 	MPLBACKEND=Agg $(PY) -m modgap.tooling.runner --profile $(PROFILE) $(RUN_ARGS) $(NBS)
 
-# publish the full-profile run (make run PROFILE=full) as the committed reference in results/ and the README
+# publish a finished run as a committed reference and re-render the README's ledger: the full profile's
+# (make run PROFILE=full; into results/) by default, the default profile's with REFERENCE=default (results/default/)
+REFERENCE ?= full
 reference: setup
-	$(PY) -m modgap.tooling.ledger runs/full
+	$(PY) -m modgap.tooling.ledger $(if $(filter default,$(REFERENCE)),runs --scale default,runs/full)
 
 smoke: setup
 	MPLBACKEND=Agg $(PY) -m modgap.tooling.runner --smoke $(NBS)

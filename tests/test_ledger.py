@@ -61,6 +61,10 @@ def test_publish_writes_results_and_the_readme_block_and_compares(tmp_path):
     assert markdown_table(table).count("\n") == 4 and "`c0.beats.a-b`" in markdown_table(table)
     with pytest.raises(FileNotFoundError, match="no claims"):
         publish(tmp_path / "nothing", tmp_path / "r2")
+    # a default-profile reference goes to results/default/, and the README shows both scales side by side
+    publish(runs, tmp_path / "results", readme, scale="default")
+    assert (tmp_path / "results" / "default" / "claims.csv").exists()
+    assert "default: Holm-adjusted" in readme.read_text() and "Default profile (`results/default/`)" in readme.read_text()
 
 
 def test_precision_table_groups_baselines_and_projects_seeds_as_one_over_root_n():
@@ -125,16 +129,13 @@ def test_every_profile_names_only_parameters_its_notebooks_take_and_shares_model
 
 
 def test_the_committed_readme_shows_exactly_what_the_committed_results_give():
-    """The README's ledger and precision blocks are computed from results/claims.csv and results/run.json
-    (make reference); a hand edit of either block, or results/ changed without publishing, fails here."""
-    import json
-
+    """The README's ledger and precision blocks are computed from results/claims.csv and results/run.json, and
+    results/default/ beside them (make reference); a hand edit of either block, or results/ changed without
+    publishing, fails here."""
     from modgap.paths import REPO_ROOT
+    from modgap.tooling.ledger import readme_blocks_for
 
-    table = pd.read_csv(REPO_ROOT / "results" / "claims.csv")
-    table["verdict"] = [verdict_of(r) for _, r in table.iterrows()]
-    runs = json.loads((REPO_ROOT / "results" / "run.json").read_text())
-    md, pmd = readme_blocks(table, {k: r.get("seconds") for k, r in runs.items()})
+    md, pmd = readme_blocks_for(REPO_ROOT / "results")
     readme = (REPO_ROOT / "README.md").read_text()
     assert f"<!-- ledger:start -->\n{md}\n<!-- ledger:end -->" in readme
     assert f"<!-- precision:start -->\n{pmd}\n<!-- precision:end -->" in readme

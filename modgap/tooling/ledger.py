@@ -211,21 +211,35 @@ def family_summary(table):
     return pd.DataFrame(rows)
 
 
-def readme_blocks(table, seconds: dict | None = None) -> tuple[str, str]:
-    """The two Markdown blocks ``publish`` writes into the README from a ledger ``table``: a summary per family
-    (raw and Holm-adjusted verdict counts; the full table is results/ledger.md), and the precision table."""
+def readme_blocks(table, seconds: dict | None = None, other=None) -> tuple[str, str]:
+    """The two Markdown blocks of the README from a ledger ``table`` (the full profile's): a summary per family
+    (raw and Holm-adjusted verdict counts; the full table is results/ledger.md), with ``other`` (the default
+    profile's ledger) beside it when given — a verdict that holds at one scale and not the other is a finding —
+    and the precision table."""
     table = _with_adjusted(table)
     raw, adj = table.verdict.value_counts(), table.verdict_adjusted.value_counts()
     seeds = sorted({int(n) for n in table.n_seeds if n > 0})
-    lines = ["| family | claim | claims | raw verdicts | Holm-adjusted | estimates |",
-             "|---|---|---|---|---|---|"]
+    both = other is not None
+    head = "| family | claim | claims | raw verdicts | Holm-adjusted | estimates |"
+    lines = [head.replace("raw verdicts", "full: raw").replace("Holm-adjusted", "full: Holm-adjusted")
+             + (" default: Holm-adjusted |" if both else ""), "|---|---|---|---|---|---|" + ("---|" if both else "")]
+    if both:
+        other = _with_adjusted(other)
+        summary_other = family_summary(other).set_index("family")
     for r in family_summary(table).itertuples():
-        lines.append(f"| `{r.family}` | {r.claim} | {r.claims} | {r.raw} | **{r.adjusted}** | {r.estimates} |")
-    md = (f"{len(table)} claims in {table.family.nunique()} families. Holm-adjusted within each family: "
+        line = f"| `{r.family}` | {r.claim} | {r.claims} | {r.raw} | **{r.adjusted}** | {r.estimates} |"
+        if both:
+            line += f" {summary_other.adjusted.get(r.family, '—')} |"
+        lines.append(line)
+    md = (f"{len(table)} claims in {table.family.nunique()} families. Full profile, Holm-adjusted within each family: "
           + ", ".join(f"{adj.get(v, 0)} {v}" for v in VERDICTS) + "; raw: "
           + ", ".join(f"{raw.get(v, 0)} {v}" for v in VERDICTS)
-          + f" (model seeds per claim: {', '.join(map(str, seeds)) or '—'}; every claim: `results/ledger.md`).\n\n"
-          + "\n".join(lines))
+          + f" (model seeds per claim: {', '.join(map(str, seeds)) or '—'}; every claim: `results/ledger.md`)")
+    if both:
+        oadj = other.verdict_adjusted.value_counts()
+        md += (". Default profile (`results/default/`), Holm-adjusted: "
+               + ", ".join(f"{oadj.get(v, 0)} {v}" for v in VERDICTS))
+    md += ".\n\n" + "\n".join(lines)
     pmd = ("Half-widths of the 95% intervals in the reference run, and what ±2 points would take "
            "(`modgap.tooling.ledger.precision_table`: seeds × (widest / 2)², the least that would do).\n\n"
            + markdown_precision(precision_table(table, seconds)))
@@ -245,7 +259,7 @@ def run_records(runs_dir, notebooks: list[str], smoke: bool = False) -> dict:
     return records
 
 
-def publish(runs_dir, results_dir, readme=None, notebooks: list[str] | None = None) -> Path:
+def publish(runs_dir, results_dir, readme=None, notebooks: list[str] | None = None, scale: str = "full") -> Path:
     """Copy a finished run's ledger and tables into ``results_dir`` (the committed reference): ``claims.csv``,
     ``ledger.md``, each notebook's ``results.csv`` / ``intervals.csv`` / ``claims.csv`` and ``run.json`` (the
     settings, versions, seconds and date the run recorded), and write the ledger into ``readme`` between
@@ -256,8 +270,12 @@ def publish(runs_dir, results_dir, readme=None, notebooks: list[str] | None = No
 
     from modgap.io import atomic_write, write_csv
 
-    runs_dir, results_dir = Path(runs_dir), Path(results_dir)
-    names = notebooks or sorted(p.parent.name for p in runs_dir.glob("[0-9][0-9]_*/claims.csv"))
+    if scale not in ("full", "default"):
+        raise ValueError(f"scale must be 'full' or 'default', got {scale!r}")
+    runs_dir, root = Path(runs_dir), Path(results_dir)
+    results_dir = root / "default" if scale == "default" else root  # the default profile's beside the full one
+    names = notebooks or sorted(p.parent.name for p in runs_dir.glob("[0-9][0-9]_*/claims.csv")
+                                if not p.parent.name.endswith("-smoke"))
     table, missing = gather_claims(runs_dir, names)
     if missing or table.empty:
         raise FileNotFoundError(f"{runs_dir}: no claims from {', '.join(missing) or 'any notebook'}; run the profile first")
@@ -269,31 +287,48 @@ def publish(runs_dir, results_dir, readme=None, notebooks: list[str] | None = No
                 shutil.copyfile(runs_dir / name / f, results_dir / name / f)
     runs = run_records(runs_dir, names)
     atomic_write(results_dir / "run.json", lambda fh: json.dump(runs, fh, indent=2))
-    render(results_dir, readme)
+    render(root, readme)
     return results_dir / "claims.csv"
 
 
-def render(results_dir, readme=None) -> None:
-    """Write what the committed reference in ``results_dir`` shows (its ``claims.csv`` and ``run.json``):
-    ``ledger.md`` (every claim, raw and Holm-adjusted), ``precision.{csv,md}``, and the README's ledger summary
-    and precision blocks. ``publish`` ends with it; ``--render`` runs it alone (after a change to how the
-    ledger is presented, without a new run)."""
+def _reference(folder: Path):
     import json
 
     import pandas as pd
 
+    if not (folder / "claims.csv").exists():
+        return None, {}
+    runs = json.loads((folder / "run.json").read_text()) if (folder / "run.json").exists() else {}
+    return pd.read_csv(folder / "claims.csv"), {k: r.get("seconds") for k, r in runs.items()}
+
+
+def readme_blocks_for(results_dir) -> tuple[str, str]:
+    """The README's ledger and precision blocks for the committed references in ``results_dir``: the full
+    profile's (``claims.csv``) and, when there is one, the default profile's (``default/claims.csv``) beside it."""
+    table, seconds = _reference(Path(results_dir))
+    other, _ = _reference(Path(results_dir) / "default")
+    return readme_blocks(table, seconds, other)
+
+
+def render(results_dir, readme=None) -> None:
+    """Write what the committed references in ``results_dir`` show (``claims.csv`` and ``run.json``; the default
+    profile's in ``default/``): each one's ``ledger.md`` (every claim, raw and Holm-adjusted) and
+    ``precision.{csv,md}``, and the README's ledger summary (both scales side by side) and precision blocks.
+    ``publish`` ends with it; ``--render`` runs it alone (after a change to how the ledger is presented)."""
     from modgap.io import atomic_write, write_csv
 
     results_dir = Path(results_dir)
-    table = pd.read_csv(results_dir / "claims.csv")
-    runs = json.loads((results_dir / "run.json").read_text()) if (results_dir / "run.json").exists() else {}
-    seconds = {k: r.get("seconds") for k, r in runs.items()}
-    md, pmd = readme_blocks(table, seconds)
-    full = md.split("\n\n")[0] + "\n\n" + markdown_table(table)
-    atomic_write(results_dir / "ledger.md", lambda fh: fh.write("# The claims ledger of the reference run\n\n" + full + "\n"))
-    write_csv(results_dir / "precision.csv", precision_table(table, seconds))
-    atomic_write(results_dir / "precision.md", lambda fh: fh.write("# How narrow the reference run's intervals are\n\n" + pmd + "\n"))
+    for folder in (results_dir, results_dir / "default"):
+        table, seconds = _reference(folder)
+        if table is None:
+            continue
+        md, pmd = readme_blocks(table, seconds)
+        full = md.split("\n\n")[0] + "\n\n" + markdown_table(table)
+        atomic_write(folder / "ledger.md", lambda fh, t=full: fh.write("# The claims ledger of the reference run\n\n" + t + "\n"))
+        write_csv(folder / "precision.csv", precision_table(table, seconds))
+        atomic_write(folder / "precision.md", lambda fh, t=pmd: fh.write("# How narrow the reference run's intervals are\n\n" + t + "\n"))
     if readme is not None:
+        md, pmd = readme_blocks_for(results_dir)
         text = _replace_block(_replace_block(Path(readme).read_text(), "ledger", md), "precision", pmd)
         atomic_write(readme, lambda fh: fh.write(text))
 
@@ -309,6 +344,8 @@ def main(argv=None) -> int:
     ap.add_argument("runs_dir", nargs="?", help="the run to publish, e.g. runs/full")
     ap.add_argument("--results", default=str(REPO_ROOT / "results"))
     ap.add_argument("--readme", default=str(REPO_ROOT / "README.md"))
+    ap.add_argument("--scale", choices=("full", "default"), default="full",
+                    help="which committed reference the run becomes: full (results/) or default (results/default/)")
     ap.add_argument("--render", action="store_true", help="only re-render ledger.md, precision and the README blocks "
                     "from what --results holds")
     args = ap.parse_args(argv)
@@ -319,7 +356,7 @@ def main(argv=None) -> int:
     if not args.runs_dir:
         ap.error("give the run to publish (e.g. runs/full), or --render")
     try:
-        out = publish(args.runs_dir, args.results, args.readme)
+        out = publish(args.runs_dir, args.results, args.readme, scale=args.scale)
     except FileNotFoundError as exc:
         print(f"[ledger] {exc}", file=sys.stderr)
         return 1
