@@ -25,6 +25,9 @@ def output_dir(path: str | os.PathLike, smoke: bool = False) -> Path:
     JupyterLab, so resolving against the repo root makes ``"runs/01_data_prep"`` mean the same
     folder everywhere.
     """
+    if not str(path).strip():
+        raise ValueError("output_dir is empty: give a folder (e.g. runs/05_closing_the_gap); an empty one would write "
+                         "into the repository root")
     p = Path(path).expanduser()
     if smoke:
         p = p.with_name(p.name + "-smoke")

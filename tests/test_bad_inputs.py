@@ -26,6 +26,10 @@ NOTEBOOK_CASES = [
     ("04_occlusion", {"image_occlusion": "circle"}, r"image_occlusion.*circle"),
     ("05_closing_the_gap", {"temperature": "hot"}, r"temperature"),
     ("05_closing_the_gap", {"n_train": 5000}, r"n_train"),
+    ("05_closing_the_gap", {"temperature": 1e-30}, r"parameter 'temperature' must be in \[0.001, 10\]"),
+    ("02_cmunet", {"tasks": ["Raman-IR", "Raman-IR"]}, r"tasks.*each at most once"),
+    ("09_real_models", {"models": ["clip", "siglip"]}, r"models.*siglip"),
+    ("09_real_models", {"train_fraction": 0.99}, r"train_fraction"),
     ("06_anatomy_of_the_gap", {"temperatures": [0.1, -1]}, r"temperatures"),
     ("07_claims", {"reference": 5}, r"reference"),
     ("08_connecting_the_lines", {"matchers": ["cyclegan"]}, r"matchers.*cyclegan"),
@@ -143,6 +147,8 @@ def _matcher(a, b, ids):
 CASES = {
     "rruff: truncated file": (lambda d: (_rruff(d, "##NAMES=x\n100, 1.0\n"), {}), r"R050001.txt: fewer than two data points"),
     "rruff: garbage line": (lambda d: (_rruff(d, "100, 1.0\n101, abc\n102, 2.0\n"), {}), r"R050001.txt:2: not numbers"),
+    "rruff: NaN or infinite intensity": (lambda d: (_rruff(d, "100, 1.0\n101, nan\n102, inf\n"), {}),
+                                         r"R050001.txt:2: not a finite number"),
     "rruff: missing folder": (lambda d: (_rruff_folder(d), {}), r"RRUFF folder .*no-such-rruff does not exist"),
     "paired folders: a modality is missing": (lambda d: (_paired(d, corrupt=False), {}), r"has no folder 'thermal'"),
     "paired folders: a corrupt image": (lambda d: (_paired(d, corrupt=True), {}), r"a.png: cannot decode image"),
@@ -173,8 +179,29 @@ def test_a_bad_file_checkpoint_or_batch_is_named_and_nothing_is_overwritten(case
         assert path.read_bytes() == content, path
 
 
+RUNNER_CASES = {
+    "runner: a path that is not a notebook": (["README.md"], r"not a notebook: README.md"),
+    "runner: a negative timeout": (["--timeout", "-5", "notebooks/00_quickstart.ipynb"], r"--timeout must be a positive"),
+    "runner: an empty output_dir": (["-p", "output_dir", "", "notebooks/00_quickstart.ipynb"], r"output_dir is empty"),
+    "runner: a malformed profile": (["--profile", "{bad}", "notebooks/00_quickstart.ipynb"], r"not valid YAML \(line"),
+}
+
+
+@pytest.mark.parametrize("case", list(RUNNER_CASES))
+def test_the_runner_names_bad_command_lines_and_writes_nothing(case, tmp_path, capsys):
+    from modgap.tooling.runner import main
+
+    args, message = RUNNER_CASES[case]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("runs_dir: x\nnotebooks: {00_quickstart: [\n")
+    before = sorted(p.name for p in REPO_ROOT.iterdir())
+    assert main([a.replace("{bad}", str(bad)) for a in args]) == 2
+    assert re.search(message, capsys.readouterr().err)
+    assert sorted(p.name for p in REPO_ROOT.iterdir()) == before  # nothing written into the repository root
+
+
 def test_the_table_is_long_enough_and_the_readme_lists_it():
-    assert len(NOTEBOOK_CASES) + len(CASE_NAMES) >= 20
+    assert len(NOTEBOOK_CASES) + len(CASE_NAMES) + len(RUNNER_CASES) >= 20
     readme = (REPO_ROOT / "README.md").read_text()
     section = readme[readme.index("## Troubleshooting"):]
     for name, params, _ in NOTEBOOK_CASES:

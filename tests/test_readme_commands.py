@@ -51,3 +51,10 @@ def test_readme_command_runs_as_written(command):
     env = {**os.environ, "MODGAP_SMOKE": "1", "MPLBACKEND": "Agg"}
     done = subprocess.run(command, shell=True, cwd=REPO_ROOT, capture_output=True, text=True, env=env, timeout=600)
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+
+
+def test_the_readme_timings_are_what_the_timing_script_measured():
+    from modgap.tooling.timings import timings_block
+
+    readme = (REPO_ROOT / "README.md").read_text()
+    assert f"<!-- timings:start -->\n{timings_block()}\n<!-- timings:end -->" in readme

@@ -48,6 +48,8 @@ def read_rruff_file(path: str | Path) -> RruffSpectrum:
             x, y = float(parts[0]), float(parts[1])
         except ValueError:
             raise ValueError(f"{path}:{lineno}: not numbers: {line!r}") from None
+        if not (np.isfinite(x) and np.isfinite(y)):
+            raise ValueError(f"{path}:{lineno}: not a finite number (NaN or infinity): {line!r}")
         xs.append(x)
         ys.append(y)
     if len(xs) < 2:

@@ -59,7 +59,8 @@ def gather_claims(runs_dir, notebooks: list[str], smoke: bool = False):
     for name in notebooks:
         csv = Path(runs_dir) / (name + ("-smoke" if smoke else "")) / "claims.csv"
         if not csv.exists():
-            missing.append(name)
+            if not (csv.parent / "run.json").exists() and not (csv.parent / f"{name}.ipynb").exists():
+                missing.append(name)  # a notebook that ran and tests no claim (00) is not missing
             continue
         df = pd.read_csv(csv)
         df.insert(0, "notebook", name)
@@ -70,6 +71,25 @@ def gather_claims(runs_dir, notebooks: list[str], smoke: bool = False):
     table["verdict"] = [verdict_of(r) for _, r in table.iterrows()]
     table["verdict_adjusted"] = adjusted_verdicts(table)
     return table, missing
+
+
+def check_plan(table, plan_path=None):
+    """``(exploratory, missing)``: the ids of ``table`` not in the committed plan (``results/claims_plan.yaml``,
+    written before the reference runs), and the planned ids the run lacks among the notebooks it ran. A claim
+    whose test or margin differs from the plan counts as exploratory too."""
+    import yaml
+
+    from modgap.paths import REPO_ROOT
+
+    plan_path = Path(plan_path or REPO_ROOT / "results" / "claims_plan.yaml")
+    planned = {c["id"]: c for c in (yaml.safe_load(plan_path.read_text()) or {}).get("claims", [])}
+    if "id" not in table or not len(table):
+        return [], []
+    exploratory = [r.id for r in table.itertuples() if r.id not in planned
+                   or planned[r.id]["test"] != r.test or float(planned[r.id]["margin"]) != float(r.margin)]
+    ran = set(table.notebook) if "notebook" in table else set()
+    missing = [i for i, c in planned.items() if c["notebook"] in ran and i not in set(table.id)]
+    return exploratory, missing
 
 
 def reference_for(runs_dir) -> Path | None:

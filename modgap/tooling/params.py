@@ -55,7 +55,8 @@ def one_of(*choices) -> Rule:
 
 def subset_of(choices) -> Rule:
     choices = list(choices)
-    return Rule(list, lambda v: bool(v) and set(v) <= set(choices), f"must be a non-empty subset of {choices}")
+    return Rule(list, lambda v: bool(v) and set(v) <= set(choices) and len(set(v)) == len(v),
+                f"must be a non-empty subset of {choices}, each at most once")
 
 
 def numbers(ok: Callable[[float], bool], text: str) -> Rule:

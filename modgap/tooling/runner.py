@@ -360,8 +360,20 @@ def main(argv: list[str] | None = None) -> int:
     except ParameterError as exc:
         print(f"[modgap] {exc}", file=sys.stderr)
         return 2
+    if args.timeout is not None and args.timeout <= 0:
+        print(f"[modgap] --timeout must be a positive number of seconds, got {args.timeout}", file=sys.stderr)
+        return 2
+    bad = [n for n in args.notebooks if not (n.endswith(".ipynb") and Path(n).is_file())]
+    if bad:
+        print(f"[modgap] not a notebook: {', '.join(bad)} (give .ipynb files, e.g. notebooks/05_closing_the_gap.ipynb)",
+              file=sys.stderr)
+        return 2
     notebooks = run_order([Path(n) for n in args.notebooks] or numbered_notebooks())
     params = {k: _parse_value(v) for k, v in args.parameter}
+    if "output_dir" in params and not str(params["output_dir"] or "").strip():
+        print("[modgap] -p output_dir is empty: give a folder; an empty one would write into the repository root",
+              file=sys.stderr)
+        return 2
     try:
         profile, profile_runs = load_profile(args.profile)
         timeout = args.timeout or profile_cell_timeout(args.profile)
