@@ -251,6 +251,10 @@ def readme_blocks(table, seconds: dict | None = None, other=None) -> tuple[str, 
         if both:
             line += f" {summary_other.adjusted.get(r.family, '—')} |"
         lines.append(line)
+    if both:  # families only the default reference has (a notebook the full one predates)
+        for fam, r in summary_other.iterrows():
+            if fam not in set(table.family):
+                lines.append(f"| `{fam}` | {r.claim} | {r.claims} | — | — | default: {r.estimates} | {r.adjusted} |")
     md = (f"{len(table)} claims in {table.family.nunique()} families. Full profile, Holm-adjusted within each family: "
           + ", ".join(f"{adj.get(v, 0)} {v}" for v in VERDICTS) + "; raw: "
           + ", ".join(f"{raw.get(v, 0)} {v}" for v in VERDICTS)
