@@ -103,7 +103,11 @@ def test_the_ledger_runs_last_and_gathering_reads_notebook_folders_of_the_run_mo
     assert gather_results(runs, smoke=True)["value"].tolist() == [2]
     # MODGAP_SMOKE=1 without --smoke is a smoke run: it gathers the smoke folders into results-smoke.csv
     monkeypatch.setenv("MODGAP_SMOKE", "1")
-    assert main(["--runs-dir", str(runs), str(tmp_path / "none.ipynb")]) == 1  # the notebook is missing: a failure
+    from conftest import write_notebook
+
+    broken = write_notebook(tmp_path / "09_broken.ipynb", "x = 1\noutput_dir = 'runs/t'", "raise ValueError('broken')")
+    assert main(["--runs-dir", str(runs), str(broken)]) == 1  # the notebook fails: a failure, and the gathering still runs
+    assert main(["--runs-dir", str(runs), str(tmp_path / "none.ipynb")]) == 2  # not a notebook: named, nothing run
     assert pd.read_csv(runs / "results-smoke.csv")["value"].tolist() == [2]
 
 
