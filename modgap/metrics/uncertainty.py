@@ -6,13 +6,15 @@ at rank 1 for the model of seed s; its average precision; its area under the occ
 
     θ = mean_s mean_q v[s, q]
 
-and the interval accounts for both sources.
+and the interval accounts for both sources. A **paired** difference between a method and a reference is the
+statistic of ``v − v_ref`` on the *same* seeds and test queries: the noise the two share — hard queries, a lucky
+seed — cancels.
 
 **The interval: a t-calibrated hierarchical bootstrap.** A percentile bootstrap that resamples the n seeds it
 has uses their plug-in spread (too small by (n − 1)/n) and a normal quantile, so with few seeds it is too narrow:
 measured on synthetic scores where seed noise dominates, it called a zero difference significant in 33% of runs
 with 2 seeds and 9% with 5 (nominal 5%). Here each level's variance is estimated by resampling that level alone
-and unbiased, and the two are combined, each level's own Student quantile:
+and unbiased, and the two are combined, each scaled by its own Student quantile:
 
     V_s = n_s/(n_s − 1) · Var*(θ* | seeds resampled),   V_q = n_q/(n_q − 1) · Var*(θ* | queries resampled)
     θ̂ ± √( t²_{n_s−1} · V_s + t²_{n_q−1} · V_q )          (t at (1 + level)/2)
@@ -20,8 +22,8 @@ and unbiased, and the two are combined, each level's own Student quantile:
 so with few seeds and seed noise dominating the interval widens as t_{n_s−1} says it must (4.30 at 3 seeds), and
 with query noise dominating the quantile is ≈ 2. (A single Welch–Satterthwaite quantile was tried first: its
 estimated degrees of freedom grow exactly when the seed variance is underestimated by chance, and at 3 seeds with
-both levels noisy it covered 92.8%, called a zero difference significant 6.8%.) For a mean (``bootstrap_mean``) the two
-resampling variances are computed exactly (Var*(mean of seed means) = var_pop/n_s, and so on), with no Monte-Carlo
+both levels noisy it covered 92.8%, called a zero difference significant 6.8%.) For a mean (``bootstrap_mean``)
+the two resampling variances are computed exactly (Var*(mean of seed means) = var_pop/n_s, and so on), with no Monte-Carlo
 noise; for any other statistic from ``n_boot`` draws, half per level. Both levels' interaction is counted in
 both variances, which errs on the wide side. ``method="percentile"`` keeps the old two-level percentile bootstrap
 (for comparisons; not calibrated at small n).
@@ -35,16 +37,17 @@ and false-positive rate on a zero difference at 2 / 3 / 5 / 10 seeds (in that or
     both                   coverage 95.7 / 95.2 / 95.4 / 95.1%   false positives 3.8 / 3.8 / 4.5 / 4.4%
 
 (the old percentile bootstrap covered 57 / 70 / 82 / 92% with seed noise dominant). The test asserts coverage
-≥ 93% and false positives ≤ 6% in every cell; 2 seeds pass, so ``MIN_SEEDS`` is 2. Fewer than ``MIN_SEEDS`` model seeds give the verdict
-"too few seeds" whatever the interval (one seed says nothing about how another training would come out);
+≥ 93% and false positives ≤ 6% in every cell; 2 seeds pass, so ``MIN_SEEDS`` is 2. Fewer than ``MIN_SEEDS``
+model seeds give the verdict "too few seeds" whatever the interval (one seed says nothing about how another training would come out);
 0 seeds mean the claim has no seed level (a fixed model, or a computation).
 
 Statistics that are not a mean over queries (the centroid gap, V-Measure, a correlation) go through
 ``bootstrap_statistic``, which calls a function on the resampled indices.
 
 ``verdict`` turns an interval into a claim's verdict: *reproduced* when the interval lies wholly on the side
-the claim predicts, *not reproduced* when it lies wholly on the other side (it excludes the claim), and
-*inconclusive* when it holds both.
+the claim predicts, *not reproduced* when it lies wholly on the other side (it excludes the claim),
+*inconclusive* when it holds both, and *too few seeds* below ``MIN_SEEDS``. ``bca_interval`` is the one-level
+BCa interval the audit of fixed embeddings uses (``modgap.audit``).
 """
 from __future__ import annotations
 
