@@ -13,6 +13,7 @@ another (on 2 cores, the ten visible–thermal models of notebook 03: 54 s inste
 """
 from __future__ import annotations
 
+import os
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -133,6 +134,24 @@ def cpu_workers(device=None, n_jobs: int | None = None) -> int:
 
 def _init_worker(threads: int) -> None:
     torch.set_num_threads(threads)
+    die_with_parent()
+
+
+def die_with_parent() -> None:
+    """Ask Linux to send this process SIGTERM when its parent dies (``prctl(PR_SET_PDEATHSIG)``): a training worker
+    whose kernel was killed — by a SIGKILL of the runner, say — stops instead of training on, unseen, for minutes.
+    Its finished epochs are checkpointed, so a rerun resumes. Elsewhere (macOS, Windows) it does nothing."""
+    import ctypes
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    PR_SET_PDEATHSIG = 1
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() == 1:  # the parent died before the call: nothing would signal us
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _timed_train(job: dict) -> tuple[float, int]:
