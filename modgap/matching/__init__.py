@@ -1,6 +1,7 @@
 """The matching track (Niu et al., IEEE TIP): cmUNet + MarrNet against the baselines, notebooks 02–04.
 
-- ``tasks``: the four cross-modality matching tasks (Raman–IR, photo–sketch, visible–thermal, visible–NIR);
+- ``tasks``: the five cross-modality matching tasks (Raman–IR, photo–sketch, visible–thermal, visible–NIR,
+  lowpass–edges);
 - ``methods``: the method table ``METHODS``, ``MatchConfig``, the ``Matcher`` model and its training;
 - ``experiment``: the notebooks' settings, the list of models, train-or-load and parallel training;
 - ``occlusion``: occlusion operators, robustness summary, sensitivity maps and their reference regions;

@@ -1,4 +1,4 @@
-"""The four cross-modality matching tasks of notebooks 02–04, built the same way everywhere.
+"""The five cross-modality matching tasks of notebooks 02–04, built the same way everywhere.
 
 | task            | A (probes) | B (gallery) | identities                 | split                                   |
 |-----------------|------------|-------------|----------------------------|-----------------------------------------|
@@ -8,8 +8,10 @@
 | visible-nir     | visible    | NIR         | images (open set)          | by identity                             |
 | lowpass-edges   | low-pass   | edges       | images (open set)          | by identity                             |
 
-In the first four, B is a deterministic rendering of A (A→B transfer is learnable exactly); in
-lowpass-edges each modality lacks what the other keeps, so transfer is ill-posed both ways.
+In photo-sketch, visible-thermal and visible-nir, B is a deterministic rendering of A (A→B transfer is
+learnable exactly); Raman-IR pairs two spectra computed from the same molecule (neither is a rendering of the
+other: each has lines the other lacks, by the selection rules); in lowpass-edges each modality lacks what the
+other keeps, so transfer is ill-posed both ways.
 """
 from __future__ import annotations
 

@@ -3,8 +3,10 @@
 A model's score s(f) (rank-1, R@1, V-Measure) is measured at occluded fractions f_0 = 0 < f_1 < … < f_K:
 
     AUC = (1 / (f_K − f_0)) ∫ s(f) df          (trapezoid; the mean score over the occlusion range)
-    relative AUC = AUC / s(0)                   (1: occlusion costs nothing; how much of its clean score it keeps)
     drop at 30% = (s(0) − s(0.3)) / s(0)
+
+(The share of the clean score a model keeps, AUC / s(0), is computed where it is used — notebooks 04 and 08 call
+it "robustness" — not here.)
 """
 from __future__ import annotations
 

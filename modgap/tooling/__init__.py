@@ -5,5 +5,8 @@
 - ``sweep``: ``python -m modgap.tooling.sweep`` runs one notebook over a YAML grid, locally or on Dask;
 - ``assignments``: student notebooks generated from the solution notebooks (``make assignments``);
 - ``checks``: the check cells of the exercises;
-- ``report``: the HTML report of the last run (``make report``).
+- ``book``: a Jupyter Book of one run, offline (``make book``; ``make report`` is the same);
+- ``ledger``: the claims ledger published into ``results/`` and the README (``make reference``);
+- ``timings``: the README's timing block, from ``results/timings.json`` (``benchmarks/timings.py``);
+- ``forest``: forest plots of estimates with intervals.
 """
