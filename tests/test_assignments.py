@@ -106,6 +106,9 @@ def test_the_checks_import_no_reference_solution():
     assert not {m for m in imported if m.startswith("modgap")}, imported
 
 
+RECONSTRUCTION = next(k for k in checks.CHECKS if "reconstruction" in k)
+
+
 @pytest.mark.parametrize("exercise, stage, wrong, hint", [
     ("atp_loss", "values", lambda x, y: (x - y).pow(2).sum(1), "one number"),
     ("atp_loss", "gradient", lambda x, y: torch.tensor(float((x - y).pow(2).sum(1).mean().detach()), dtype=x.dtype), "gradient"),
@@ -120,3 +123,16 @@ def test_the_checks_import_no_reference_solution():
 def test_each_known_slip_gets_its_own_hint(exercise, stage, wrong, hint):
     with pytest.raises(checks.CheckFailed, match=re.escape(hint)):
         checks.check(wrong, exercise, stage)
+
+
+def test_a_missing_absolute_value_is_named_and_the_traceback_shows_no_expected_value():
+    import traceback
+
+    def signed(a_to_a, b_to_b, a, b):  # the L1 loss without |·|: an error below the target lowers it
+        return (a_to_a - a).mean() + (b_to_b - b).mean()
+
+    with pytest.raises(checks.CheckFailed, match="either direction") as err:
+        checks.check(signed, RECONSTRUCTION, "values")
+    shown = "".join(traceback.format_exception(err.value))
+    assert "_close(" not in shown and "3.0" not in shown and "_rec_values" not in shown  # no checks' source lines
+    assert "one L1 term for each modality" not in shown
