@@ -36,7 +36,7 @@ def test_gap_closing_loss_shrinks_the_gap(data):
         x, y = model.embed(imgs, ids)
         ev = evaluate(x, y, labels)
         gaps[variant] = ev["gap"]
-        assert 0 <= ev["R@1 x→y"] <= ev["R@5 x→y"] <= ev["R@10 x→y"] <= 1
+        assert ev["R@10 x→y"] > 3 * 10 / len(labels)  # trained towers retrieve well above chance (10 / N at R@10)
     assert gaps["full"] < 0.75 * gaps["clip"]
 
 

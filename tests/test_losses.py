@@ -99,6 +99,12 @@ def test_learnable_temperature_and_errors():
     assert t().item() == pytest.approx(0.01) and t.log_scale.item() == pytest.approx(math.log(100))
     with pytest.raises(ValueError, match="must start in"):
         LearnableTemperature(1e-30)
+    with pytest.raises(ValueError, match="unknown variant"):
+        GapClosingLoss("clip++")
+    with pytest.raises(ValueError, match="temperature"):
+        GapClosingLoss("clip", temperature=0)
+    with pytest.raises(ValueError, match=r"\(N, D\)"):
+        info_nce(torch.zeros(3, 2), torch.zeros(4, 2))
 
 
 def test_a_learned_temperature_at_its_cap_still_has_a_gradient_and_can_rise():
@@ -126,12 +132,6 @@ def test_infonce_logits_are_fp32_under_autocast():
         bf16 = torch.nn.functional.cross_entropy(x @ y.T / 0.01, torch.arange(256))  # what autocast alone gives
     assert got.dtype == torch.float32 and got.item() == pytest.approx(want, rel=1e-5)
     assert abs(bf16.item() - want) / want > 1e-4  # the check can fail: bf16 logits really differ
-    with pytest.raises(ValueError, match="unknown variant"):
-        GapClosingLoss("clip++")
-    with pytest.raises(ValueError, match="temperature"):
-        GapClosingLoss("clip", temperature=0)
-    with pytest.raises(ValueError, match=r"\(N, D\)"):
-        info_nce(torch.zeros(3, 2), torch.zeros(4, 2))
 
 
 def test_group_centroid_uniformity_is_cu_for_one_pair_per_group_and_joins_a_group():
@@ -146,9 +146,11 @@ def test_group_centroid_uniformity_is_cu_for_one_pair_per_group_and_joins_a_grou
     assert mu.shape == (3, 5)
     expected = torch.nn.functional.normalize(x[:2].sum(0) + y[:2].sum(0), dim=0)
     assert torch.allclose(mu[0], expected, atol=1e-6)
-    # the loss is the uniformity of those three centroids, by hand
-    sq = torch.cdist(mu, mu).pow(2)
-    off = ~torch.eye(3, dtype=torch.bool)
-    assert torch.allclose(cu_loss(x, y, groups), torch.log(torch.exp(-2 * sq[off]).mean()), atol=1e-6)
+    # a hand-worked case: both modalities of group g lie on axis e_g, so the three centroids are e_0, e_1, e_2,
+    # every pairwise ‖μ_g − μ_h‖² is 2, and the loss is log exp(−2 · 2) = −4
+    e = torch.eye(5)[[0, 0, 1, 1, 2, 2]]
+    assert cu_loss(e, e, groups).item() == pytest.approx(-4.0, abs=1e-6)
+    # pulling two groups onto one axis makes the centroids less uniform: the loss rises
+    assert cu_loss(torch.eye(5)[[0, 0, 0, 0, 2, 2]], torch.eye(5)[[0, 0, 0, 0, 2, 2]], groups).item() > -4.0
     with pytest.raises(ValueError, match="groups"):
         cu_loss(x, y, groups=torch.tensor([0, 1]))
