@@ -71,3 +71,12 @@ def test_make_lab_starts_and_answers_on_localhost_then_stops():
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_make_reference_publishes_the_profile_asked_for():
+    # a dry run: a real one would rewrite the committed results/ (tests/test_ledger.py runs publish itself)
+    full = subprocess.run(["make", "-n", "reference"], cwd=REPO_ROOT, capture_output=True, text=True).stdout
+    default = subprocess.run(["make", "-n", "reference", "REFERENCE=default"], cwd=REPO_ROOT, capture_output=True,
+                             text=True).stdout
+    assert "modgap.tooling.ledger runs/full" in full
+    assert "modgap.tooling.ledger runs --scale default" in default
