@@ -29,7 +29,8 @@ import numpy as np
 
 from modgap.metrics.uncertainty import LEVEL, VERDICTS, Estimate, verdict
 
-__all__ = ["Claim", "VERDICTS", "verdict", "slug", "family_of", "decision_p_value", "holm", "adjusted_verdicts"]
+__all__ = ["Claim", "VERDICTS", "verdict", "slug", "family_of", "decision_p_value", "holm", "adjusted_verdicts",
+           "estimate_of_row"]
 
 
 def slug(text: str) -> str:
@@ -116,7 +117,7 @@ def adjusted_verdicts(rows, level: float = LEVEL) -> list[str]:
     import pandas as pd
 
     t = pd.DataFrame(rows).reset_index(drop=True)
-    ests = [_estimate(r) for _, r in t.iterrows()]
+    ests = [estimate_of_row(r) for _, r in t.iterrows()]
     raw = [verdict(e, r.test, r.margin) for e, (_, r) in zip(ests, t.iterrows())]
     out = list(raw)
     for _, idx in t.groupby("family", sort=False).groups.items():
@@ -129,7 +130,8 @@ def adjusted_verdicts(rows, level: float = LEVEL) -> list[str]:
     return out
 
 
-def _estimate(r) -> Estimate:
+def estimate_of_row(r) -> Estimate:
+    """The Estimate of one ledger row (a dict or a pandas row; ``se``/``df`` where the row has them)."""
     get = r.get if isinstance(r, dict) else (lambda k, d=None: r[k] if k in r.index else d)
     se, df = get("se", float("nan")), get("df", float("inf"))
     return Estimate(float(get("value")), float(get("low")), float(get("high")), float(get("level", LEVEL)),

@@ -139,3 +139,13 @@ def test_the_committed_readme_shows_exactly_what_the_committed_results_give():
     readme = (REPO_ROOT / "README.md").read_text()
     assert f"<!-- ledger:start -->\n{md}\n<!-- ledger:end -->" in readme
     assert f"<!-- precision:start -->\n{pmd}\n<!-- precision:end -->" in readme
+
+
+def test_an_old_ledger_without_ids_is_named_not_a_traceback(tmp_path):
+    from modgap.tooling.runner import print_reference_comparison
+
+    save_claims(tmp_path / "results", _rows())
+    (tmp_path / "runs" / "07_claims").mkdir(parents=True)
+    pd.DataFrame({"claim": ["A beats B"], "value": [1.0]}).to_csv(tmp_path / "runs" / "07_claims" / "ledger.csv", index=False)
+    line = print_reference_comparison(tmp_path / "runs", reference=tmp_path / "results" / "claims.csv")
+    assert line.startswith("[modgap] claims ledger not compared") and "run notebook 07 again" in line

@@ -101,18 +101,15 @@ def _seeds(path: Path, nb) -> str:
 def _ledger_markdown(runs_dir: Path, suffix: str) -> str:
     import pandas as pd
 
-    from modgap.tooling.ledger import markdown_table, verdict_of
+    from modgap.tooling.ledger import markdown_table, with_verdicts
 
     csv = runs_dir / f"07_claims{suffix}" / "ledger.csv"
     if not csv.exists():
         return "No claims ledger in this run (notebook 07 did not run).\n"
     table = pd.read_csv(csv)
-    table["verdict"] = [verdict_of(r) for _, r in table.iterrows()]
     if "family" not in table:
         return "This run's ledger predates claim ids and families: run `make run` again for it.\n"
-    from modgap.claims import adjusted_verdicts
-
-    table["verdict_adjusted"] = adjusted_verdicts(table)
+    table = with_verdicts(table)
     counts = table.verdict_adjusted.value_counts()
     return (f"{len(table)} claims; Holm-adjusted within their families: " + ", ".join(f"{n} {v}" for v, n in counts.items())
             + ".\n\n" + markdown_table(table) + "\n")

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from modgap.claims import Claim, adjusted_verdicts
-from modgap.claims import _estimate as _row_estimate
+from modgap.claims import Claim, adjusted_verdicts, estimate_of_row
 from modgap.metrics.uncertainty import VERDICTS, Estimate, verdict
 
 COLUMNS = ["id", "family", "claim", "source", "statistic", "value", "low", "high", "level", "n_seeds", "n_queries",
@@ -35,7 +34,7 @@ def claim(claim: str, source: str, statistic: str, est: Estimate, test: str, mar
 def verdict_of(row) -> str:
     """The raw verdict of one ledger row (a dict or a pandas row), computed from its numbers."""
     get = row.get if isinstance(row, dict) else row.__getitem__
-    return verdict(_row_estimate(row), get("test"), get("margin"))
+    return verdict(estimate_of_row(row), get("test"), get("margin"))
 
 
 def save_claims(out_dir, rows: list[dict]) -> Path:
@@ -111,8 +110,10 @@ def compare_with_reference(table, reference_csv):
 
     ref = pd.read_csv(reference_csv)
     ref["verdict"] = [verdict_of(r) for _, r in ref.iterrows()]
-    if "id" not in ref or "id" not in table:
+    if "id" not in ref:
         raise ValueError(f"{reference_csv}: the reference has no claim ids; publish it again (make reference)")
+    if "id" not in table:
+        raise ValueError("this run's ledger has no claim ids (it predates them): run notebook 07 again")
     merged = table.merge(ref[["id", "value", "low", "high", "verdict"]], on="id", how="left", suffixes=("", "_ref"))
     merged["same_verdict"] = merged.verdict == merged.verdict_ref
     merged["in_ref_interval"] = (merged.value >= merged.low_ref) & (merged.value <= merged.high_ref)
@@ -179,7 +180,8 @@ def _replace_block(text: str, name: str, body: str) -> str:
     return text
 
 
-def _with_adjusted(table):
+def with_verdicts(table):
+    """``table`` with its ``verdict`` (raw) and ``verdict_adjusted`` (Holm within each family) columns."""
     if "verdict" not in table:
         table = table.assign(verdict=[verdict_of(r) for _, r in table.iterrows()])
     if "family" not in table:
@@ -192,7 +194,7 @@ def _with_adjusted(table):
 def markdown_table(table) -> str:
     """The full ledger as Markdown (results/ledger.md, the book): id, claim, estimate [95% CI], raw verdict and
     the verdict Holm-adjusted within the claim's family."""
-    table = _with_adjusted(table)
+    table = with_verdicts(table)
     lines = ["| id | claim | statistic | estimate [95% CI] | seeds | verdict | Holm-adjusted |", "|---|---|---|---|---|---|---|"]
     for r in table.itertuples():
         lines.append(f"| `{r.id}` | {r.claim} | {r.statistic} | {r.value:.3g} [{r.low:.3g}, {r.high:.3g}] | {r.n_seeds} "
@@ -214,7 +216,7 @@ def family_summary(table):
     """One row per family: its claims, the raw and the Holm-adjusted verdict counts, and the range of estimates."""
     import pandas as pd
 
-    table = _with_adjusted(table)
+    table = with_verdicts(table)
     short = {"reproduced": "rep.", "not reproduced": "not rep.", "inconclusive": "inconcl.", "too few seeds": "too few seeds"}
 
     def counts(col):
@@ -236,15 +238,14 @@ def readme_blocks(table, seconds: dict | None = None, other=None) -> tuple[str, 
     (raw and Holm-adjusted verdict counts; the full table is results/ledger.md), with ``other`` (the default
     profile's ledger) beside it when given — a verdict that holds at one scale and not the other is a finding —
     and the precision table."""
-    table = _with_adjusted(table)
+    table = with_verdicts(table)
     raw, adj = table.verdict.value_counts(), table.verdict_adjusted.value_counts()
     seeds = sorted({int(n) for n in table.n_seeds if n > 0})
     both = other is not None
-    head = "| family | claim | claims | raw verdicts | Holm-adjusted | estimates |"
-    lines = [head.replace("raw verdicts", "full: raw").replace("Holm-adjusted", "full: Holm-adjusted")
-             + (" default: Holm-adjusted |" if both else ""), "|---|---|---|---|---|---|" + ("---|" if both else "")]
+    lines = ["| family | claim | claims | full: raw | full: Holm-adjusted | estimates |" + (" default: Holm-adjusted |" if both else ""),
+             "|---|---|---|---|---|---|" + ("---|" if both else "")]
     if both:
-        other = _with_adjusted(other)
+        other = with_verdicts(other)
         summary_other = family_summary(other).set_index("family")
     for r in family_summary(table).itertuples():
         line = f"| `{r.family}` | {r.claim} | {r.claims} | {r.raw} | **{r.adjusted}** | {r.estimates} |"

@@ -269,7 +269,12 @@ def print_reference_comparison(runs_dir: Path, smoke: bool = False, reference: P
     reference = Path(reference)
 
     table = pd.read_csv(ledger)
-    merged = compare_with_reference(table, reference)
+    try:
+        merged = compare_with_reference(table, reference)
+    except ValueError as exc:  # a ledger from before claim ids (an old run's 07): say so, do not stop the run
+        line = f"[modgap] claims ledger not compared: {exc}"
+        print(line)
+        return line
     known = merged.verdict_ref.notna()
     adjusted = table.verdict_adjusted.value_counts() if "verdict_adjusted" in table else pd.Series(dtype=int)
     line = (f"[modgap] claims ledger: {len(table)} claims, Holm-adjusted "
