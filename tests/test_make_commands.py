@@ -80,3 +80,23 @@ def test_make_reference_publishes_the_profile_asked_for():
                              text=True).stdout
     assert "modgap.tooling.ledger runs/full" in full
     assert "modgap.tooling.ledger runs --scale default" in default
+
+
+def test_ci_entry_point_parses_links_the_shared_data_and_ends_in_make_test(tmp_path):
+    """`.ci/run` as CI runs it (`bash .ci/run` in a clean clone), with `make` and `chromium` stubbed on PATH:
+    it must parse, link ../shared's embeddings into data/external/ of the clone, and hand over to `make test`."""
+    root = tmp_path / "clone"
+    (root / ".ci").mkdir(parents=True)
+    (root / ".ci" / "run").write_text((REPO_ROOT / ".ci" / "run").read_text())
+    (tmp_path / "shared" / "data" / "modality-gap-features").mkdir(parents=True)
+    stubs = tmp_path / "bin"
+    stubs.mkdir()
+    for name, body in (("make", 'echo "make $*" > "$PWD/make.args"'), ("chromium", "true")):
+        (stubs / name).write_text(f"#!/bin/sh\n{body}\n")
+        (stubs / name).chmod(0o755)
+    env = {**os.environ, "PATH": f"{stubs}:{os.environ['PATH']}", "MODGAP_NO_BROWSER_INSTALL": "1"}
+    done = subprocess.run(["bash", ".ci/run"], cwd=root, capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (root / "make.args").read_text().strip() == "make test"
+    link = root / "data" / "external" / "modality-gap"
+    assert link.is_symlink() and link.resolve() == (tmp_path / "shared" / "data" / "modality-gap-features").resolve()
