@@ -11,6 +11,22 @@ import random
 import numpy as np
 
 
+#: How the data of a run's model seeds are drawn (the ``data_draw`` parameter of 02–05 and 08). ``"per-seed"``: model
+#: seed s trains and is tested on data drawn by seed s (which images or molecules, the renderings' noise, the simulated
+#: spectra, the captions, the test set), so the seed level of the bootstrap holds the data's variation as well as the
+#: training's (Bouthillier et al., "Accounting for variance in machine learning benchmarks", 2021); methods stay
+#: paired, sharing the draw of their seed. ``"fixed"``: every model seed sees the draw of the run's own ``seed`` (the
+#: behaviour before 2026-11-29; ``results/held_out.md``, "Data drawn per seed", says what the change did).
+DATA_DRAWS = ("per-seed", "fixed")
+
+
+def data_seed(model_seed: int, run_seed: int, data_draw: str = "per-seed") -> int:
+    """The seed that draws the data model seed ``model_seed`` of a run (whose own seed is ``run_seed``) sees."""
+    if data_draw not in DATA_DRAWS:
+        raise ValueError(f"data_draw must be one of {DATA_DRAWS}, got {data_draw!r}")
+    return model_seed if data_draw == "per-seed" else run_seed
+
+
 def _check_seed(seed) -> int:
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         raise TypeError(f"seed must be an int, got {type(seed).__name__} ({seed!r})")

@@ -61,14 +61,23 @@ def test_interval_estimates_of_two_tower_comparisons():
     centres = 4 * np.eye(6)[:3]
     x = centres[labels] + 0.3 * rng.normal(size=(60, 6))
     # four seeds: the seed level's t-quantile at 2 seeds (12.7) would make any interval uninformative
-    closed = [pair_units(x, x + 0.01 * rng.normal(size=x.shape), 3, seed=s) for s in range(4)]  # no gap
-    gapped = [pair_units(x, x + 6 * np.eye(6)[5], 3, seed=s) for s in range(4)]  # captions shifted away
-    one = estimates(closed, labels, n_boot=200)
+    closed = [pair_units(x, x + 0.01 * rng.normal(size=x.shape), labels, seed=s) for s in range(4)]  # no gap
+    gapped = [pair_units(x, x + 6 * np.eye(6)[5], labels, seed=s) for s in range(4)]  # captions shifted away
+    one = estimates(closed, n_boot=200)
     assert one["gap"].value < 0.01 and one["R@1"].value > 90 and one["V-Measure"].value == pytest.approx(100)
-    diff = estimates(closed, labels, gapped, n_boot=200)
+    diff = estimates(closed, gapped, n_boot=200)
     assert diff["gap"].high < 0  # closing the gap: its difference lies wholly below 0
     # with a large gap KMeans splits by modality: V-Measure is far higher without it (which seeds' KMeans splits
     # how varies, so at 4 seeds the calibrated interval is wide)
     assert diff["V-Measure"].value > 20 and diff["V-Measure"].low < diff["V-Measure"].value < diff["V-Measure"].high
     with pytest.raises(ValueError, match="same seeds"):
-        estimates(closed, labels, gapped[:1])
+        estimates(closed, gapped[:1])
+    # each seed is scored against its own test pairs' classes (data drawn per seed): a seed whose labels are
+    # permuted against its clusters loses its V-Measure, the others keep theirs
+    scrambled = pair_units(x, x + 0.01 * rng.normal(size=x.shape), rng.permutation(labels), seed=0)
+    mixed = estimates([scrambled] + closed[1:], n_boot=200)
+    assert 50 < mixed["V-Measure"].value < 90
+    with pytest.raises(ValueError, match="same pairs"):
+        estimates([scrambled] + closed[1:], closed, n_boot=50)
+    with pytest.raises(ValueError, match="one of each per test pair"):
+        pair_units(x, x, labels[:-1], seed=0)

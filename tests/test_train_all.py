@@ -43,12 +43,36 @@ def test_matching_jobs_are_in_table_order_and_marrnet_settings_stay_with_marrnet
     S = MatchingSettings(tasks=["visible-thermal"], data_seed=0, sizes={}, epochs={"visible-thermal": 3}, seeds=[0, 1],
                          phi_epochs=1, models_dir=tmp_path, perceptual="ssim")
     phi = PerceptualNet("phi-test", torch.nn.Identity())
-    jobs = matching_jobs({"visible-thermal": T}, ["siamese", "marrnet"], S, {"visible-thermal": phi})
+    jobs = matching_jobs({("visible-thermal", 0): T, ("visible-thermal", 1): T}, ["siamese", "marrnet"], S,
+                         {("visible-thermal", 0): phi, ("visible-thermal", 1): phi})
     assert list(jobs) == [("visible-thermal", "siamese", 0), ("visible-thermal", "siamese", 1),
                           ("visible-thermal", "marrnet", 0), ("visible-thermal", "marrnet", 1)]
     assert [j.get("perceptual") for j in jobs.values()] == [None, None, "ssim", "ssim"]
     assert [j.get("phi") for j in jobs.values()] == [None, None, phi, phi]  # the baselines never see φ
     assert all(j["epochs"] == 3 and j["T"] is T and j["ckpt_dir"] == tmp_path for j in jobs.values())
+
+
+def test_each_model_seed_draws_its_own_data_unless_the_draw_is_fixed(tmp_path):
+    from dataclasses import replace
+
+    from modgap.matching.experiment import MatchingSettings, load_data, matching_jobs
+
+    S = MatchingSettings(tasks=["visible-thermal", "Raman-IR"], data_seed=3, seeds=[3, 4], phi_epochs=1,
+                         sizes=dict(n_train_images=16, n_test_images=8, n_train_measurements=2, n_test_measurements=1),
+                         epochs={"visible-thermal": 1, "Raman-IR": 1}, models_dir=tmp_path, perceptual="ssim")
+    data = load_data(S)
+    assert [(k, T.data_seed) for k, T in data.items()] == [(("visible-thermal", 3), 3), (("visible-thermal", 4), 4),
+                                                          (("Raman-IR", 3), 3), (("Raman-IR", 4), 4)]
+    a, b = data["visible-thermal", 3], data["visible-thermal", 4]
+    assert not torch.equal(a.probe, b.probe)  # another draw: other images, other renderings
+    assert a.key != b.key  # so their models have their own checkpoints
+    jobs = matching_jobs(data, ["siamese"], S)
+    assert jobs["visible-thermal", "siamese", 4]["T"] is b and jobs["Raman-IR", "siamese", 3]["T"] is data["Raman-IR", 3]
+    fixed = load_data(replace(S, data_draw="fixed"))  # the behaviour before: every seed on the run's draw, loaded once
+    assert fixed["visible-thermal", 3] is fixed["visible-thermal", 4] and fixed["visible-thermal", 4].data_seed == 3
+    assert torch.equal(fixed["visible-thermal", 3].probe, a.probe)  # seed 3's own draw is the same either way
+    with pytest.raises(ValueError, match="data_draw must be one of"):
+        load_data(replace(S, data_draw="per-task"))
 
 
 def test_settings_follow_the_parameters_and_smoke_mode(tmp_path):

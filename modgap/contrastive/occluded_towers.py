@@ -41,16 +41,19 @@ class OccludedUnits:
     y: np.ndarray  # (N, D) unit embeddings of the captions
     hit: np.ndarray  # (K, N) caption q finds its own image first, images occluded at fraction k
     clusters: np.ndarray  # (K, 2N) KMeans cluster of each occluded image, then each caption
+    labels: np.ndarray  # (N,) class of each test pair (each seed may be tested on its own draw)
 
 
 @torch.no_grad()
 def occluded_units(embed, images: torch.Tensor, labels: np.ndarray, fractions, kind: str = "patches",
                    seed: int = 0) -> OccludedUnits:
     """``embed(images) -> (x, y)`` raw embeddings (N, D) of the given test images and of the (whole) captions.
-    The occluders are drawn from ``seed`` (the same for every model given the same seed)."""
+    ``labels`` (N,): the test pairs' classes. The occluders are drawn from ``seed`` (the same for every model given
+    the same seed)."""
     fractions = tuple(float(f) for f in fractions)
     if not fractions or fractions[0] != 0.0 or any(b <= a for a, b in zip(fractions, fractions[1:])):
         raise ValueError(f"fractions must start at 0 and increase, got {list(fractions)}")
+    labels = np.asarray(labels)
     n_classes = len(np.unique(labels))
     hits, clusters, clean = [], [], None
     for f in fractions:
@@ -60,28 +63,35 @@ def occluded_units(embed, images: torch.Tensor, labels: np.ndarray, fractions, k
             clean = (l2_normalize(x), l2_normalize(y))
         hits.append(hits_at_k(x, y, 1)["y→x"])
         clusters.append(cluster_assignments(x, y, n_classes, seed=seed))
-    return OccludedUnits(fractions, clean[0], clean[1], np.stack(hits), np.stack(clusters))
+    return OccludedUnits(fractions, clean[0], clean[1], np.stack(hits), np.stack(clusters), labels)
 
 
-def _v_measures(u: OccludedUnits, labels: np.ndarray, q: np.ndarray) -> np.ndarray:
-    both = np.r_[q, q + len(labels)]
-    truth = np.r_[labels, labels][both]
+def _v_measures(u: OccludedUnits, q: np.ndarray) -> np.ndarray:
+    both = np.r_[q, q + len(u.labels)]
+    truth = np.r_[u.labels, u.labels][both]
     return np.array([v_measure(truth, c[both]) for c in u.clusters])
 
 
-def curve(u: OccludedUnits, labels, metric: str, q: np.ndarray | None = None) -> np.ndarray:
+def _same_size(models: list[OccludedUnits]) -> int:
+    sizes = {len(u.labels) for u in models}
+    if len(sizes) != 1:
+        raise ValueError(f"every model needs the same number of test pairs to resample them together, got {sorted(sizes)}")
+    return sizes.pop()
+
+
+def curve(u: OccludedUnits, metric: str, q: np.ndarray | None = None) -> np.ndarray:
     """The score at each fraction (K,), on the test pairs ``q`` (all by default), in [0, 1]."""
     q = np.arange(u.hit.shape[1]) if q is None else q
     if metric == "R@1":
         return u.hit[:, q].mean(1)
     if metric == "V-Measure":
-        return _v_measures(u, np.asarray(labels), q)
+        return _v_measures(u, q)
     raise ValueError(f"unknown metric {metric!r}; expected one of {METRICS}")
 
 
-def robustness(u: OccludedUnits, labels, metric: str, q: np.ndarray | None = None) -> float:
+def robustness(u: OccludedUnits, metric: str, q: np.ndarray | None = None) -> float:
     """The share of the clean score kept over the occlusion range, AUC / score at 0 (0 when the clean score is 0)."""
-    c = curve(u, labels, metric, q)
+    c = curve(u, metric, q)
     return float(occlusion_auc(u.fractions, c) / c[0]) if c[0] > 0 else 0.0
 
 
@@ -91,35 +101,36 @@ def gap(u: OccludedUnits, q: np.ndarray | None = None) -> float:
     return float(np.linalg.norm(u.x[q].mean(0) - u.y[q].mean(0)))
 
 
-def gap_robustness_correlation(models: list[OccludedUnits], labels, metric: str = "R@1", n_boot: int = 1000,
+def gap_robustness_correlation(models: list[OccludedUnits], metric: str = "R@1", n_boot: int = 1000,
                                seed: int = 0) -> Estimate:
     """Spearman ρ between each model's gap and its robustness, over ``models`` (every method and seed), with a
-    bootstrap that resamples the models and the test pairs (the same pairs for every model in a draw).
+    bootstrap that resamples the models and the test pairs (the same pair indices for every model in a draw).
     Niu et al.'s indicator predicts ρ < 0: the smaller the gap, the more of its score a model keeps."""
     from scipy.stats import spearmanr
 
     if len(models) < 3:
         raise ValueError(f"a rank correlation needs at least 3 models, got {len(models)}")
-    labels = np.asarray(labels)
+    n_q = _same_size(models)
 
     def rho(s, q):
         g = np.array([gap(models[i], q) for i in s])
-        r = np.array([robustness(models[i], labels, metric, q) for i in s])
+        r = np.array([robustness(models[i], metric, q) for i in s])
         return float(spearmanr(g, r)[0]) if np.ptp(g) > 0 and np.ptp(r) > 0 else 0.0
 
-    return bootstrap_statistic(rho, len(models), len(labels), n_boot, seed=seed)
+    return bootstrap_statistic(rho, len(models), n_q, n_boot, seed=seed)
 
 
-def robustness_difference(units: list[OccludedUnits], reference: list[OccludedUnits], labels, metric: str = "R@1",
+def robustness_difference(units: list[OccludedUnits], reference: list[OccludedUnits], metric: str = "R@1",
                           n_boot: int = 1000, seed: int = 0) -> Estimate:
     """Paired difference of robustness (points, ×100), method − reference, one ``OccludedUnits`` per seed each
     (the same seeds, the same test pairs and occluders in every draw)."""
     if len(units) != len(reference):
         raise ValueError(f"{len(units)} seeds against {len(reference)}: a paired comparison needs the same seeds")
-    labels = np.asarray(labels)
+    n_q = _same_size(units + reference)
+    if any(not np.array_equal(u.labels, r.labels) for u, r in zip(units, reference)):
+        raise ValueError("a paired comparison needs each seed's two models tested on the same pairs (their labels differ)")
 
     def diff(s, q):
-        return float(np.mean([robustness(units[i], labels, metric, q) - robustness(reference[i], labels, metric, q)
-                              for i in s]))
+        return float(np.mean([robustness(units[i], metric, q) - robustness(reference[i], metric, q) for i in s]))
 
-    return bootstrap_statistic(diff, len(units), len(labels), n_boot, seed=seed).scaled(100)
+    return bootstrap_statistic(diff, len(units), n_q, n_boot, seed=seed).scaled(100)

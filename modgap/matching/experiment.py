@@ -25,13 +25,15 @@ from torch import nn
 
 from modgap.matching.methods import METHODS, MatchConfig, train_matcher, train_perceptual_net
 from modgap.matching.tasks import MATCHING_TASKS, MatchingTask
+from modgap.seed import DATA_DRAWS, data_seed
 from modgap.tooling.params import at_least, one_of, subset_of
 
 #: The parameters that notebooks 02, 03 and 04 share, with their rules (``modgap.check_parameters``).
 PARAMETERS = dict(seed=int, device=str, smoke=(bool, type(None)), tasks=subset_of(MATCHING_TASKS), epochs=at_least(1),
                   spectra_epochs=at_least(1), n_train_images=at_least(1), n_test_images=at_least(1),
                   n_train_measurements=at_least(1), fresh_spectra=bool, fashion_root=str, models_dir=str,
-                  workers=at_least(0), perceptual=one_of("phi", "ssim"), patience=at_least(0), output_dir=str)
+                  workers=at_least(0), perceptual=one_of("phi", "ssim"), patience=at_least(0),
+                  data_draw=one_of(*DATA_DRAWS), output_dir=str)
 
 
 @dataclass(frozen=True)
@@ -49,10 +51,17 @@ class MatchingSettings:
     fashion_root: str = ""  # "" = the subset shipped in data/
     fresh_spectra: bool = False  # new simulated training spectra every epoch
     patience: int = 0  # > 0: early stopping on a validation split, ``epochs`` the most (MatchConfig.patience)
+    data_draw: str = "per-seed"  # modgap.seed.DATA_DRAWS: each model seed its own data, or all the run's
 
-    def task_args(self) -> dict:
-        """Keyword arguments of ``load_task`` (besides the task's name)."""
-        return {"seed": self.data_seed, **self.sizes, "fashion_root": self.fashion_root or None}
+    def data_seed_of(self, model_seed: int) -> int:
+        """The seed that draws the data model seed ``model_seed`` trains and is tested on."""
+        return data_seed(model_seed, self.data_seed, self.data_draw)
+
+    def task_args(self, model_seed: int | None = None) -> dict:
+        """Keyword arguments of ``load_task`` (besides the task's name) for the data of ``model_seed``
+        (``None``: the run's own data seed)."""
+        seed = self.data_seed if model_seed is None else self.data_seed_of(model_seed)
+        return {"seed": seed, **self.sizes, "fashion_root": self.fashion_root or None}
 
 
 def settings(P, smoke: bool) -> MatchingSettings:
@@ -71,7 +80,7 @@ def settings(P, smoke: bool) -> MatchingSettings:
                             seeds=list(range(P.seed, P.seed + n_seeds)), phi_epochs=1 if smoke else 2,
                             models_dir=output_dir(P.models_dir, smoke=smoke), perceptual=P.perceptual,
                             fashion_root=P.fashion_root, fresh_spectra=P.fresh_spectra,
-                            patience=getattr(P, "patience", 0))
+                            patience=getattr(P, "patience", 0), data_draw=getattr(P, "data_draw", "per-seed"))
 
 
 @dataclass(frozen=True)
@@ -91,6 +100,29 @@ def perceptual_net(T: MatchingTask, ckpt_dir: Path, seed: int, epochs: int, devi
     return PerceptualNet(name, net)
 
 
+def load_data(S: MatchingSettings) -> dict[tuple[str, int], MatchingTask]:
+    """``(task, model seed) -> MatchingTask``: the data each model seed trains and is tested on
+    (``S.data_draw``); a draw shared by several seeds is loaded once and shared."""
+    from modgap.matching.tasks import load_task
+
+    drawn: dict[tuple[str, int], MatchingTask] = {}
+    for task in S.tasks:
+        for s in S.seeds:
+            d = S.data_seed_of(s)
+            if (task, d) not in drawn:
+                drawn[task, d] = load_task(task, **S.task_args(s))
+    return {(task, s): drawn[task, S.data_seed_of(s)] for task in S.tasks for s in S.seeds}
+
+
+def perceptual_nets(data: dict[tuple[str, int], MatchingTask], S: MatchingSettings, device=None) -> dict[tuple[str, int], PerceptualNet]:
+    """φ of every data draw in ``data`` (keyed like it): trained on that draw, with its data seed, or loaded."""
+    nets: dict[str, PerceptualNet] = {}
+    for T in data.values():
+        if T.key not in nets:
+            nets[T.key] = perceptual_net(T, S.models_dir, T.data_seed, S.phi_epochs, device=device)
+    return {key: nets[T.key] for key, T in data.items()}
+
+
 def checkpoint_path(T: MatchingTask, cfg: MatchConfig, ckpt_dir: Path, phi: PerceptualNet | None = None) -> Path:
     """``<task>-d<data seed>-<pairs>-<method>-s<seed>-e<epochs>-<digest>.pt``; the digest covers every
     other setting of ``cfg``, the training code's version and φ's name when the method uses φ."""
@@ -108,18 +140,25 @@ def train_or_load(T: MatchingTask, method: str, seed: int, epochs: int, ckpt_dir
                          redraw=T.redraw)
 
 
-def matching_jobs(tasks: dict[str, MatchingTask], methods, S: MatchingSettings,
-                  phi: dict[str, PerceptualNet] | None = None, **config) -> dict[tuple[str, str, int], dict]:
+def matching_jobs(data: dict[tuple[str, int], MatchingTask], methods, S: MatchingSettings,
+                  phi: dict[tuple[str, int], PerceptualNet] | None = None, **config) -> dict[tuple[str, str, int], dict]:
     """The ``train_or_load`` arguments of every (task, method, seed), keyed by that triple, in the order of a
-    results table: task, then method, then seed. φ and ``perceptual`` go only to the methods with cmUNet's
+    results table: task, then method, then seed. ``data`` and ``phi`` are keyed by (task, model seed), as
+    ``load_data`` and ``perceptual_nets`` return them. φ and ``perceptual`` go only to the methods with cmUNet's
     perceptual term (MarrNet), so the baselines' checkpoints do not change with them. ``config``: other
     ``MatchConfig`` settings for every job (e.g. ``gap_closing="atp+cu"``)."""
     phi = phi or {}
-    return {(name, method, s): dict(T=T, method=method, seed=s, epochs=S.epochs[name], ckpt_dir=S.models_dir,
-                                    **(dict(phi=phi.get(name), perceptual=S.perceptual) if METHODS[method].perceptual else {}),
-                                    **(dict(fresh_data=True) if S.fresh_spectra and T.redraw is not None else {}),
-                                    **(dict(patience=S.patience) if S.patience else {}), **config)
-            for name, T in tasks.items() for method in methods for s in S.seeds}
+    jobs = {}
+    for name in S.tasks:
+        for method in methods:
+            for s in S.seeds:
+                T = data[name, s]
+                jobs[name, method, s] = dict(
+                    T=T, method=method, seed=s, epochs=S.epochs[name], ckpt_dir=S.models_dir,
+                    **(dict(phi=phi.get((name, s)), perceptual=S.perceptual) if METHODS[method].perceptual else {}),
+                    **(dict(fresh_data=True) if S.fresh_spectra and T.redraw is not None else {}),
+                    **(dict(patience=S.patience) if S.patience else {}), **config)
+    return jobs
 
 
 def cpu_workers(device=None, n_jobs: int | None = None) -> int:

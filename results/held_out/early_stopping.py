@@ -19,9 +19,9 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from modgap.matching.experiment import matching_jobs, perceptual_net, settings, train_all, train_or_load
+from modgap.matching.experiment import load_data, matching_jobs, perceptual_nets, settings, train_all, train_or_load
 from modgap.matching.methods import METHODS
-from modgap.matching.tasks import MATCHING_TASKS, load_task
+from modgap.matching.tasks import MATCHING_TASKS
 from modgap.metrics.identification import per_query_scores
 
 HERE = Path(__file__).resolve().parent
@@ -32,12 +32,13 @@ def main() -> None:
     ap.add_argument("--models", default="runs/held_out/models")
     args = ap.parse_args()
     base = dict(seed=7, n_seeds=2, tasks=MATCHING_TASKS, n_train_images=600, n_test_images=400, n_train_measurements=20,
-                fresh_spectra=False, fashion_root="", models_dir=args.models, perceptual="phi")
+                fresh_spectra=False, fashion_root="", models_dir=args.models, perceptual="phi",
+                data_draw="fixed")
     protocols = {"fixed budget (9 / 2 epochs)": dict(epochs=9, spectra_epochs=2, patience=0),
                  "early stopping (≤ 27 / 6 epochs, patience 3)": dict(epochs=27, spectra_epochs=6, patience=3)}
     S0 = settings(SimpleNamespace(**base, **protocols["fixed budget (9 / 2 epochs)"]), smoke=False)
-    data = {t: load_task(t, **S0.task_args()) for t in S0.tasks}  # the same data and φ for both protocols
-    phi = {t: perceptual_net(T, S0.models_dir, 7, S0.phi_epochs) for t, T in data.items()}
+    data = load_data(S0)  # the same data and φ for both protocols (data_draw="fixed", as run)
+    phi = perceptual_nets(data, S0)
     rows = []
     for name, proto in protocols.items():
         S = settings(SimpleNamespace(**base, **proto), smoke=False)  # model seeds 7, 8 (seed 7, n_seeds 2)
@@ -46,7 +47,7 @@ def main() -> None:
         timing = dict(zip(jobs, train_all(list(jobs.values()))))
         print(f"{name}: {len(jobs)} models in {time.perf_counter() - t0:.0f} s")
         for (task, method, s), job in jobs.items():
-            T = data[task]
+            T = data[task, s]
             model, res = train_or_load(**job)
             q = per_query_scores(model.embed_all(T.probe, "a"), model.embed_all(T.gallery, "b"), T.probe_ids, T.gallery_ids)
             rows.append({"protocol": name, "task": task, "method": method, "seed": s, "rank1": 100 * q["rank1"].mean(),

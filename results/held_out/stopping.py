@@ -29,9 +29,9 @@ from types import SimpleNamespace
 import pandas as pd
 import torch
 
-from modgap.matching.experiment import checkpoint_path, matching_jobs, perceptual_net, settings, train_or_load
+from modgap.matching.experiment import checkpoint_path, load_data, matching_jobs, perceptual_nets, settings, train_or_load
 from modgap.matching.methods import METHODS, MatchConfig
-from modgap.matching.tasks import MATCHING_TASKS, load_task
+from modgap.matching.tasks import MATCHING_TASKS
 from modgap.metrics.identification import per_query_scores
 
 HERE = Path(__file__).resolve().parent
@@ -48,10 +48,11 @@ def main() -> None:
     ap.add_argument("--models", default="runs/held_out/models")
     args = ap.parse_args()
     base = dict(seed=7, n_seeds=3, tasks=MATCHING_TASKS, n_train_images=600, n_test_images=400, n_train_measurements=20,
-                fresh_spectra=False, fashion_root="", models_dir=args.models, perceptual="phi", **MAX_EPOCHS)
+                fresh_spectra=False, fashion_root="", models_dir=args.models, perceptual="phi",
+                data_draw="fixed", **MAX_EPOCHS)
     S = settings(SimpleNamespace(**base, patience=3), smoke=False)  # model seeds 7, 8, 9
-    data = {t: load_task(t, **S.task_args()) for t in S.tasks}
-    phi = {t: perceptual_net(T, S.models_dir, 7, S.phi_epochs) for t, T in data.items()}
+    data = load_data(S)  # (task, seed) -> the draw of seed 7 for every seed (data_draw="fixed", as run)
+    phi = perceptual_nets(data, S)
     rows = []
     for protocol in ("A", "B"):
         jobs = matching_jobs(data, METHODS, S, phi)
@@ -62,7 +63,7 @@ def main() -> None:
             model, res = train_or_load(**job)
             seconds = time.perf_counter() - t0 if res.epochs_run else float("nan")
             task, method, s = key
-            T = data[task]
+            T = data[task, s]
             rows.append({"protocol": protocol, "task": task, "method": method, "seed": s, "rank1": rank1(model, T),
                          "epochs": len(res.history), "best_epoch": res.best_epoch, "train_s": seconds})
             if protocol == "B":  # C: the same run's last epoch, from its checkpoint
