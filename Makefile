@@ -15,7 +15,7 @@ JOBS   ?= 2
 NBS    := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 PROFILE ?= default
 
-.PHONY: help setup run reference test test-unit smoke sweep assignments book report lab clean
+.PHONY: help setup run reference test lint test-unit smoke sweep assignments book report lab clean
 
 help:
 	@echo "make run    execute every notebook into runs/ (executed notebooks, figures, results tables)"
@@ -23,6 +23,7 @@ help:
 	@echo "make reference  publish runs/full's claims ledger and tables into results/ and README.md"
 	@echo "make reference REFERENCE=default  publish the default run (runs/) into results/default/"
 	@echo "make test   unit tests + nbval over the notebooks in smoke mode"
+	@echo "make lint   ruff over the code and the notebooks (make test runs it first)"
 	@echo "make smoke  execute every notebook in smoke mode into runs/*-smoke"
 	@echo "make sweep  run SWEEP_NB over the grid SWEEP_GRID (add SWEEP_ARGS=--smoke for a quick one)"
 	@echo "make assignments  write student notebooks (solutions stubbed) to assignments/"
@@ -76,10 +77,14 @@ report: book
 
 # one torch/BLAS thread per test process: pytest runs JOBS processes, and more threads than cores make torch's
 # spinning OpenMP threads wait on each other (a 2-thread step on 2 busy cores ran 10-100x slower)
-test: setup
+test: setup lint
 	OMP_NUM_THREADS=1 MODGAP_SMOKE=1 MPLBACKEND=Agg $(PY) -m pytest -n $(JOBS) --dist loadscope -rs \
 		--nbval-lax --nbval-kernel-name python3 --nbval-cell-timeout 900 -p no:cacheprovider --durations=12 \
 		tests $(NBS)
+
+# ruff over the package, tests, benchmarks, results scripts and the notebooks (settings: pyproject.toml)
+lint: setup
+	$(PY) -m ruff check .
 
 test-unit: setup
 	$(PY) -m pytest -n $(JOBS) tests

@@ -38,7 +38,7 @@ from modgap.metrics.clustering import cluster_assignments, v_measure
 from modgap.metrics.gap import domain_classifier_correct
 from modgap.metrics.normalize import l2_normalize
 from modgap.metrics.retrieval import hits_at_k
-from modgap.metrics.uncertainty import LEVEL, bca_interval
+from modgap.metrics.uncertainty import LEVEL, Estimate, bca_interval
 
 MIN_PAIRS = 10
 KS = (1, 5, 10)

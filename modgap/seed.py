@@ -10,7 +10,6 @@ import random
 
 import numpy as np
 
-
 #: How the data of a run's model seeds are drawn (the ``data_draw`` parameter of 02–05 and 08). ``"per-seed"``: model
 #: seed s trains and is tested on data drawn by seed s (which images or molecules, the renderings' noise, the simulated
 #: spectra, the captions, the test set), so the seed level of the bootstrap holds the data's variation as well as the

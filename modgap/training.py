@@ -24,9 +24,9 @@ training done, for loss schedules). The loop owns what every experiment needs:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import torch
 from torch import nn
@@ -135,7 +135,8 @@ def _fit(modules, step, n_samples, epochs, batch_size, lr, weight_decay, seed, c
             if not torch.isfinite(loss):
                 raise FloatingPointError(
                     f"{desc}: the loss became {loss.item()} at epoch {epoch + 1}, batch {b + 1} "
-                    f"(parts: { {k: float(v.detach() if torch.is_tensor(v) else v) for k, v in logs.items()} }); lower the learning rate or check the inputs")
+                    f"(parts: { {k: float(v.detach() if torch.is_tensor(v) else v) for k, v in logs.items()} }); "
+                    "lower the learning rate or check the inputs")
             if lr_schedule == "cosine":  # a function of progress alone, so a resumed run follows the same curve
                 for group in opt.param_groups:
                     group["lr"] = lr * 0.5 * (1.0 + math.cos(math.pi * progress))

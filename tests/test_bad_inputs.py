@@ -4,7 +4,6 @@ previous run's results, a checkpoint). The README's troubleshooting section list
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -204,7 +203,7 @@ def test_the_table_is_long_enough_and_the_readme_lists_it():
     assert len(NOTEBOOK_CASES) + len(CASE_NAMES) + len(RUNNER_CASES) >= 20
     readme = (REPO_ROOT / "README.md").read_text()
     section = readme[readme.index("## Troubleshooting"):]
-    for name, params, _ in NOTEBOOK_CASES:
+    for _, params, _ in NOTEBOOK_CASES:
         assert re.search(re.escape(next(iter(params))), section), params
     for case in CASE_NAMES:
         assert case.split(":")[0] in section, case

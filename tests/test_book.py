@@ -6,8 +6,8 @@ import shutil
 
 import nbformat
 import pytest
-
 from conftest import write_notebook
+
 from modgap.tooling.book import build_book, last_run_is_smoke
 from modgap.tooling.runner import NotebookFailed, run_notebook
 

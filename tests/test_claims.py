@@ -38,7 +38,7 @@ def test_holm_keeps_the_family_wise_error_at_5_percent_when_nothing_differs():
     # is at its nominal 5%): raw verdicts are definite somewhere in many families, Holm-adjusted ones in ≤ ~5%
     rng = np.random.default_rng(1)
     raw_any, adj_any = [], []
-    for f in range(300):
+    for _ in range(300):
         rows = [Claim(f"c0.null.s{i}", "A beats B", "p", "A − B",
                       bootstrap_mean(rng.normal(0, 1, size=(5, 1)) + rng.normal(0, 0.3, size=(5, 40))), ">").row()
                 for i in range(10)]

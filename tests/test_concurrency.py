@@ -3,8 +3,6 @@ folder, take turns (``modgap.io.file_lock``) instead of clobbering each other's 
 import multiprocessing as mp
 import time
 
-import pytest
-
 
 def _train(ckpt, out):
     import torch

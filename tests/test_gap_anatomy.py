@@ -10,6 +10,12 @@ def test_mean_pairwise_cosine_known_values():
     assert mean_pairwise_cosine(np.eye(3)) == pytest.approx(0.0)
     assert mean_pairwise_cosine(np.ones((4, 3))) == pytest.approx(1.0)
     assert mean_pairwise_cosine(np.array([[1.0, 0], [-1.0, 0]])) == pytest.approx(-1.0)
+    z = np.random.default_rng(0).normal(size=(30, 5)) * np.arange(1, 31)[:, None]  # rows of any length
+    u = z / np.linalg.norm(z, axis=1, keepdims=True)
+    by_pairs = np.mean([u[i] @ u[j] for i in range(30) for j in range(30) if i != j])  # the definition, pair by pair
+    assert mean_pairwise_cosine(z) == pytest.approx(by_pairs, abs=1e-12)
+    with pytest.raises(ValueError, match="at least 2"):
+        mean_pairwise_cosine(z[:1])
 
 
 def test_cone_grows_with_depth_only_with_a_nonlinearity():

@@ -1,8 +1,8 @@
 import gzip
 
 import numpy as np
-from scipy import ndimage
 import pytest
+from scipy import ndimage
 
 from modgap.data.fashion_mnist import load_fashion_mnist, read_idx, write_idx
 from modgap.data.modalities import IMAGE_PAIRINGS, make_image_pairs, to_nir, to_sketch, to_thermal

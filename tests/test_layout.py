@@ -3,6 +3,7 @@ import ast
 from pathlib import Path
 
 import modgap
+from modgap.paths import REPO_ROOT
 
 PACKAGE = Path(modgap.__file__).parent
 
@@ -80,3 +81,13 @@ def test_no_module_name_collides_with_a_folder():
     modules = {p.stem.rstrip("s") for p in PACKAGE.rglob("*.py") if p.stem != "__init__"}
     tools = {"sweep"}  # modgap/tooling/sweep.py runs the grids in sweeps/
     assert not (modules & folders) - tools, (modules & folders) - tools
+
+
+def test_committed_notebooks_carry_no_outputs():
+    """Notebooks and exercises are committed clean (the pre-commit hook strips them): outputs belong to runs/."""
+    import nbformat
+
+    for nb_path in sorted((REPO_ROOT / "notebooks").glob("*.ipynb")) + sorted((REPO_ROOT / "exercises").glob("*.ipynb")):
+        nb = nbformat.read(nb_path, as_version=4)
+        dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
+        assert not dirty, f"{nb_path.name}: cells {dirty} have outputs; clear them (jupyter nbconvert --clear-output)"

@@ -3,9 +3,18 @@ import pandas as pd
 import pytest
 
 from modgap.metrics.uncertainty import Estimate
-from modgap.tooling.ledger import (claim, compare_with_reference, gather_claims, markdown_precision, markdown_table,
-                                   precision_table, publish, readme_blocks, save_claims, statistic_family,
-                                   verdict_of)
+from modgap.tooling.ledger import (
+    claim,
+    compare_with_reference,
+    gather_claims,
+    markdown_precision,
+    markdown_table,
+    precision_table,
+    publish,
+    save_claims,
+    statistic_family,
+    verdict_of,
+)
 
 
 def _rows():

@@ -78,3 +78,28 @@ def test_real_spectra_share_four_classes():
     assert F.shape == (731, len(fgrid)) and np.all(np.diff(fgrid) > 0)
     assert set(labels) == set(SHARED_CLASSES)
     assert set(SHARED_CLASSES) <= set(df["class"].dropna())
+
+
+
+def test_make_subset_writes_a_class_balanced_subset_and_remakes_the_shipped_one(tmp_path):
+    """``make_subset`` is the recipe of data/fashion-mnist-subset: on a fixture it draws per_class of each class
+    without repeats; where Debian's full set is present it remakes the shipped files exactly."""
+    import numpy as np
+    import pytest
+
+    from modgap.data.fashion_mnist import DEBIAN_DIR, SUBSET_DIR, load_fashion_mnist, make_subset, read_idx, write_idx
+
+    images, labels = load_fashion_mnist()  # the shipped subset stands in for a full test split
+    src = tmp_path / "full"
+    write_idx(src / "t10k-images-idx3-ubyte.gz", images)
+    write_idx(src / "t10k-labels-idx1-ubyte.gz", labels.astype(np.uint8))
+    out = make_subset(src, per_class=7, seed=1, out=tmp_path / "subset")
+    got_images = read_idx(out / "subset-images-idx3-ubyte.gz")
+    got_labels = read_idx(out / "subset-labels-idx1-ubyte.gz")
+    assert got_images.shape == (70, 28, 28) and np.bincount(got_labels).tolist() == [7] * 10
+    assert len({im.tobytes() for im in got_images}) == 70  # no image drawn twice
+    if not (DEBIAN_DIR / "t10k-images-idx3-ubyte.gz").exists():
+        pytest.skip("Debian's dataset-fashion-mnist is not installed: the shipped subset cannot be remade here")
+    again = make_subset(out=tmp_path / "again")  # the defaults: 300 per class, seed 0, from Debian's test split
+    for name in ("subset-images-idx3-ubyte.gz", "subset-labels-idx1-ubyte.gz"):
+        assert np.array_equal(read_idx(again / name), read_idx(SUBSET_DIR / name))

@@ -10,8 +10,8 @@ import time
 import urllib.request
 
 import pytest
-
 from conftest import write_notebook
+
 from modgap.paths import REPO_ROOT
 from modgap.tooling.runner import run_notebook
 

@@ -1,15 +1,13 @@
-import math
 
 import pytest
 import torch
 
-from modgap.losses import coral_loss, multi_positive_info_nce, mmd_loss, reconstruction_loss, transformation_loss
-from modgap.models.layers import channels_to_space, space_to_channels
-from modgap.models.renderer import ModalityRenderer
+from modgap.losses import mmd_loss, multi_positive_info_nce, reconstruction_loss, transformation_loss
 from modgap.matching.methods import METHODS, MatchConfig, Matcher, circular_shift, train_matcher, train_perceptual_net
 from modgap.models.cmunet import CMUNet
 from modgap.models.extractor import FeatureExtractor
-from modgap.models.layers import grad_reverse
+from modgap.models.layers import channels_to_space, grad_reverse, space_to_channels
+from modgap.models.renderer import ModalityRenderer
 
 
 @pytest.mark.parametrize("shape", [(3, 1, 901), (3, 1, 64), (2, 1, 28, 28), (2, 1, 30, 27)])
@@ -97,7 +95,6 @@ def test_alignment_losses_zero_on_identical_and_positive_on_shifted():
     f = torch.randn(64, 8, generator=g)
     assert mmd_loss(f, f).item() == pytest.approx(0.0, abs=1e-6)
     assert mmd_loss(f, f + 3).item() > 0.1
-    assert coral_loss(f, f).item() == 0.0 and coral_loss(f, 3 * f).item() > 0
     a = torch.rand(2, 1, 8)
     assert transformation_loss(a, a, a, a).item() == 0.0
 

@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from sklearn.metrics import average_precision_score, roc_curve
+from sklearn.metrics import average_precision_score
 
 from modgap.metrics.identification import cmc, matching_report, mean_average_precision, similarity, tar_at_far
 

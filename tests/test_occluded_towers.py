@@ -3,8 +3,15 @@ import numpy as np
 import pytest
 import torch
 
-from modgap.contrastive.occluded_towers import (OccludedUnits, curve, gap, gap_robustness_correlation, occluded_units,
-                                                robustness, robustness_difference)
+from modgap.contrastive.occluded_towers import (
+    OccludedUnits,
+    curve,
+    gap,
+    gap_robustness_correlation,
+    occluded_units,
+    robustness,
+    robustness_difference,
+)
 from modgap.metrics import centroid_gap
 
 

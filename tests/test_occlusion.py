@@ -74,9 +74,10 @@ def test_widget_builds_without_a_browser():
     import matplotlib
 
     matplotlib.use("Agg")
+    from modgap.matching.explorer import _occlude_at, explorer_figure, match_summary, occlusion_explorer
     from modgap.matching.methods import MatchConfig, Matcher
     from modgap.matching.tasks import load_task
-    from modgap.matching.explorer import explorer_figure, occlusion_explorer
+    from modgap.metrics.identification import similarity
 
     T = load_task("photo-sketch", n_train_images=8, n_test_images=6)
     models = {m: Matcher(MatchConfig(method=m, dim=2, width=4, unet_base=4, embed_dim=8, w_perc=0)).eval()
@@ -89,7 +90,17 @@ def test_widget_builds_without_a_browser():
     dropdown.value = "marrnet"
     assert "ranked" in box.children[2].value
     fig, info = explorer_figure(T, models["siamese"], feats["siamese"], 1, 0.3, 0.2)
-    assert 1 <= info["rank"] <= 6
+    assert 1 <= info["rank"] <= 6 and info["gallery"] == 6
+    # the true match is shown beside the top 3, with its rank and similarity, whatever its rank
+    assert fig.axes[4].get_title() == f"true match: rank {info['rank']}, sim {info['true_sim']:.2f}"
+    sims = similarity(models["siamese"].embed_all(_occlude_at(T.probe[1:2], 0.3, 0.2)[0], "a"), feats["siamese"])[0]
+    assert info["top3_sim"] == pytest.approx(sorted(sims, reverse=True)[:3])
+    assert info["true_sim"] == pytest.approx(sims[np.flatnonzero(T.gallery_ids == T.probe_ids[1])[0]])
+    summary = match_summary(info)
+    assert f"ranked <b>{info['rank']}</b> of 6" in summary
+    assert ("identified" in summary) == (info["rank"] == 1)
+    second = match_summary({**info, "rank": 3, "top3_sim": [0.9, 0.8, 0.7], "true_sim": 0.5})
+    assert "2 other gallery item(s)" in second and "short by 0.40" in second
     size, row, col = box.children[1].children
     assert (row.description, col.description) == ("row", "column")
     col.value = 1.0  # the column slider moves the square sideways only
@@ -118,12 +129,14 @@ def test_the_explorers_square_moves_along_each_axis_on_its_own_and_is_drawn():
     assert len(fig.axes[0].images) == 2  # the probe, and the tint over the hidden square
 
 
-def test_occlusion_auc_is_the_trapezoid_mean_per_query_and_agrees_with_the_summary():
+def test_occlusion_auc_is_the_trapezoid_mean_per_query_and_the_summary_takes_fractions_in_any_order():
     f = [0.0, 0.1, 0.3, 0.5]
     curve = np.array([0.8, 0.7, 0.4, 0.1])
-    assert occlusion_auc(f, curve) == pytest.approx(robustness_summary(f, curve)["auc"])
     by_hand = (0.1 * (0.8 + 0.7) / 2 + 0.2 * (0.7 + 0.4) / 2 + 0.2 * (0.4 + 0.1) / 2) / 0.5
     assert occlusion_auc(f, curve) == pytest.approx(by_hand)
+    assert robustness_summary(f[::-1], curve[::-1])["auc"] == pytest.approx(by_hand)
+    with pytest.raises(ValueError, match="must increase"):
+        occlusion_auc(f[::-1], curve[::-1])
     hits = np.array([[1, 0, 1], [1, 0, 0], [0, 0, 0], [0, 1, 0]], float)  # (fractions, queries)
     assert np.allclose(occlusion_auc(f, hits), [occlusion_auc(f, hits[:, q]) for q in range(3)])
     assert np.allclose(occlusion_auc([0.0], hits[:1]), hits[0])  # one fraction: the clean score
@@ -134,7 +147,7 @@ def test_occlusion_auc_is_the_trapezoid_mean_per_query_and_agrees_with_the_summa
 
 
 def test_occluded_hits_start_from_the_clean_rank1_and_have_one_row_per_fraction():
-    from modgap.matching.methods import Matcher, MatchConfig
+    from modgap.matching.methods import MatchConfig, Matcher
     from modgap.matching.occlusion import occluded_hits
     from modgap.matching.tasks import load_task
     from modgap.metrics.identification import per_query_scores

@@ -9,8 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from modgap.paths import REPO_ROOT
 
 NOTEBOOKS = ["00_quickstart", "01_data_prep", "05_closing_the_gap"]
@@ -31,8 +29,10 @@ def _offline(cmd: list[str], env: dict) -> tuple[list[str], dict, str]:
 
 def test_the_guard_refuses_the_network_and_allows_loopback():
     probe = ("import socket\ns = socket.socket(); s.settimeout(1)\n"
-             "try:\n    s.connect(('192.0.2.1', 80))\nexcept OSError as e:\n    print('refused' if 'offline guard' in str(e) else 'other')\n"
-             "t = socket.socket(); t.bind(('127.0.0.1', 0)); t.listen(); u = socket.socket(); u.connect(t.getsockname()); print('loopback ok')")
+             "try:\n    s.connect(('192.0.2.1', 80))\n"
+             "except OSError as e:\n    print('refused' if 'offline guard' in str(e) else 'other')\n"
+             "t = socket.socket(); t.bind(('127.0.0.1', 0)); t.listen()\n"
+             "u = socket.socket(); u.connect(t.getsockname()); print('loopback ok')")
     env = {**os.environ, "PYTHONPATH": str(GUARD)}
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env).stdout
     assert out.split() == ["refused", "loopback", "ok"]

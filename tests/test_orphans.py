@@ -1,5 +1,5 @@
 """A training worker dies with its parent: SIGKILL of the process that runs the pool (a notebook's kernel, whose
-runner was killed) leaves no worker training on, unseen (modgap.matching.experiment.die_with_parent)."""
+runner was killed) leaves no worker training on, unseen (modgap.executor.die_with_parent)."""
 import os
 import signal
 import subprocess
@@ -12,7 +12,7 @@ PARENT = r"""
 import sys, time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
-from modgap.matching.experiment import _init_worker
+from modgap.executor import _init_worker
 
 def work(_):
     import os, time

@@ -57,7 +57,8 @@ def test_rules_name_the_parameter_and_the_rule():
     for name, bad, text in [("epochs", -3, "must be >= 1, got -3"), ("n", 99, r"must be in \[100, 200\]"),
                             ("tau", 0.0, "must be > 0"), ("kind", "c", r"must be one of \['a', 'b'\]"),
                             ("tasks", [], "must be a non-empty subset"), ("tasks", ["z"], "must be a non-empty subset"),
-                            ("fractions", [0, 1.5], r"must be a non-empty list of numbers in \[0, 1\)"), ("fractions", ["a"], "must be a non-empty list")]:
+                            ("fractions", [0, 1.5], r"must be a non-empty list of numbers in \[0, 1\)"),
+                            ("fractions", ["a"], "must be a non-empty list")]:
         with pytest.raises(ParameterError, match=f"'{name}' {text}"):
             check_parameters({**good, name: bad}, **spec)
     with pytest.raises(ParameterError, match="'epochs' must be int, got str"):

@@ -19,6 +19,8 @@ ELSEWHERE = {
         "the same grid in smoke mode: tests/test_course_tools.py::test_shipped_sweep_in_smoke_mode",
     "make assignments": "tests/test_assignments.py's fixture (make assignments COURSE=<scratch folder>)",
     "make lab": "tests/test_make_commands.py::test_make_lab_starts_and_answers_on_localhost_then_stops",
+    "MODGAP_SCHEDULER=tcp://scheduler-host:8786 make run PROFILE=full":
+        "needs a running scheduler; the same code path as local:N, which tests/test_executor.py and HERE run",
     "make book": "tests/test_make_commands.py and tests/test_book.py",
     "make book PROFILE=classroom": "tests/test_make_commands.py (a classroom-like profile)",
     ".venv/bin/python -m modgap.audit data/external/modality-gap/features_clip.npy --out runs/audit/clip --closers all":
@@ -26,6 +28,7 @@ ELSEWHERE = {
 }
 #: run here as written (in smoke mode, as make test sets MODGAP_SMOKE=1)
 HERE = [
+    "MODGAP_SCHEDULER=local:2 .venv/bin/python -m modgap.tooling.runner notebooks/02_cmunet.ipynb",
     ".venv/bin/python -m modgap.tooling.runner notebooks/01_data_prep.ipynb -p seed 1 -p n_measurements 20",
     ".venv/bin/papermill -k python3 --cwd notebooks notebooks/01_data_prep.ipynb runs/01_data_prep_seed1.ipynb -p seed 1",
 ]

@@ -86,7 +86,6 @@ def test_true_match_ranks_agree_with_recall_at_k(rng):
 
 
 def test_fast_v_measure_equals_scikit_learns_including_the_degenerate_cases():
-    from sklearn.metrics import v_measure_score
 
     from modgap.metrics.clustering import v_measure
 
@@ -102,7 +101,6 @@ def test_fast_v_measure_equals_scikit_learns_including_the_degenerate_cases():
 
 def test_cluster_assignments_on_one_thread_match_kmeans_on_all_threads():
     """cluster_assignments pins KMeans to one thread for speed; the clusters must be those of plain KMeans."""
-    from sklearn.cluster import KMeans
     from threadpoolctl import threadpool_info
 
     from modgap.device import one_thread

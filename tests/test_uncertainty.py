@@ -55,7 +55,7 @@ def test_bootstrap_statistic_is_calibrated_too():
     for i in range(150):
         new, ref = _scores(rng, 3, 40, 0.3, *REGIMES["both"])
         d = new - ref
-        hits.append(not bootstrap_statistic(lambda s, q: d[s][:, q].mean(), 3, 40, n_boot=200, seed=i).excludes(0.3))
+        hits.append(not bootstrap_statistic(lambda s, q, d=d: d[s][:, q].mean(), 3, 40, n_boot=200, seed=i).excludes(0.3))
     assert np.mean(hits) >= 0.9
 
 
@@ -137,3 +137,9 @@ def test_stratified_bootstrap_with_one_stratum_is_the_plain_one_and_keeps_each_s
     assert est.low < 2.0 < est.high and est.n_queries == 500
     with pytest.raises(ValueError, match="stratum"):
         bootstrap_stratified(lambda s, qs: 0.0, 1, [])
+
+
+def test_an_estimate_formats_its_value_and_interval_with_one_spec():
+    e = Estimate(1.2345, -0.5, 2.25)
+    assert f"{e:.1f}" == "1.2 [-0.5, 2.2]" and f"{e:+.2f}" == "+1.23 [-0.50, +2.25]"
+    assert f"{e}" == str(e) == "1.23 [-0.5, 2.25]"

@@ -6,6 +6,7 @@ setting and the data, so notebook 08 loads the models 05 trained (and trains the
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,6 +112,28 @@ def train_or_load_tower(data: CaptionedImages, cfg: TwoTowerConfig, folder: str 
     complete checkpoint is there (``FitResult.epochs_run == 0``), else trained (or resumed) and kept there."""
     tr = data.train
     return train_two_tower(cfg, data.images[tr], data.text[tr], device=device, checkpoint=data.checkpoint(cfg, folder))
+
+
+def _timed_tower(job: dict) -> tuple[float, int]:
+    t0 = time.perf_counter()
+    _, res = train_or_load_tower(**job)
+    return time.perf_counter() - t0, res.epochs_run
+
+
+def train_towers(jobs: list[dict], workers: int = 0, device=None, progress_bar: bool = True,
+                 scheduler: str | None = None) -> list[tuple[float, int]]:
+    """Train every job (keyword arguments ``data``, ``cfg``, ``folder`` of ``train_or_load_tower``) into its
+    checkpoint, ``workers`` at a time, where ``scheduler`` says (``modgap.executor``: local processes by default,
+    a Dask cluster with ``$MODGAP_SCHEDULER``); on an accelerator without a cluster, here, one after another.
+    Returns ``(seconds, epochs trained)`` per job, in order; load the models afterwards with
+    ``train_or_load_tower`` (same arguments)."""
+    from modgap.executor import run_jobs
+
+    jobs = [{**job, "device": device} for job in jobs]
+    on_accelerator = torch.device(device or "cpu").type != "cpu"
+    names = [j["data"].checkpoint(j["cfg"], j["folder"]).stem for j in jobs]
+    return run_jobs(_timed_tower, jobs, workers=1 if on_accelerator else workers, scheduler=scheduler, names=names,
+                    progress_bar=progress_bar, desc="two-tower training")
 
 
 def embed_test(model: TwoTower, data: CaptionedImages, images: torch.Tensor | None = None, device=None):

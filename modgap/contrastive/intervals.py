@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from modgap.metrics.clustering import cluster_assignments, v_measure
+from modgap.metrics.gap import centroid_gap
 from modgap.metrics.normalize import l2_normalize
 from modgap.metrics.retrieval import hits_at_k
 from modgap.metrics.uncertainty import Estimate, bootstrap_mean, bootstrap_statistic
@@ -44,7 +45,7 @@ def pair_units(x, y, labels, seed: int) -> PairUnits:
 
 
 def _gap(units: list[PairUnits], seeds, q) -> float:
-    return float(np.mean([np.linalg.norm(units[s].x[q].mean(0) - units[s].y[q].mean(0)) for s in seeds]))
+    return float(np.mean([centroid_gap(units[s].x[q], units[s].y[q], normalize=False) for s in seeds]))
 
 
 def _v_measure(units: list[PairUnits], seeds, q) -> float:

@@ -24,6 +24,7 @@ import torch
 
 from modgap.data.occluders import occlude_images
 from modgap.metrics.clustering import cluster_assignments, v_measure
+from modgap.metrics.gap import centroid_gap
 from modgap.metrics.normalize import l2_normalize
 from modgap.metrics.retrieval import hits_at_k
 from modgap.metrics.robustness import occlusion_auc
@@ -98,7 +99,7 @@ def robustness(u: OccludedUnits, metric: str, q: np.ndarray | None = None) -> fl
 def gap(u: OccludedUnits, q: np.ndarray | None = None) -> float:
     """‖mean(x̂_q) − mean(ŷ_q)‖ of the clean test pairs."""
     q = np.arange(len(u.x)) if q is None else q
-    return float(np.linalg.norm(u.x[q].mean(0) - u.y[q].mean(0)))
+    return centroid_gap(u.x[q], u.y[q], normalize=False)
 
 
 def gap_robustness_correlation(models: list[OccludedUnits], metric: str = "R@1", n_boot: int = 1000,

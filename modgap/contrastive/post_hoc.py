@@ -13,11 +13,12 @@ Each closer is fitted on train pairs (x, y) (N, D) and returns ``apply(x, y) -> 
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
 from modgap.contrastive.anatomy import shift_along_gap, unit_gap_direction
+from modgap.metrics.gap import centroid_gap
 from modgap.metrics.normalize import l2_normalize
 
 Closer = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -31,7 +32,7 @@ def mean_centring(x_train, y_train) -> Closer:
 def gap_shift(x_train, y_train, lam: float | None = None) -> Closer:
     g = unit_gap_direction(x_train, y_train)
     if lam is None:
-        lam = float(np.linalg.norm(l2_normalize(x_train).mean(0) - l2_normalize(y_train).mean(0)))
+        lam = centroid_gap(x_train, y_train)
     return lambda x, y: shift_along_gap(x, y, lam, g)
 
 

@@ -16,7 +16,7 @@ Matching track (Niu et al., IEEE TIP, and the baselines it is compared with):
 - ``distribution_alignment``: MMD² and CORAL between feature batches.
 """
 from modgap.losses.adversarial import adversarial_loss, domain_bce
-from modgap.losses.distribution_alignment import coral_loss, mmd_loss
+from modgap.losses.distribution_alignment import mmd_loss
 from modgap.losses.gap_closing import VARIANTS, GapClosingLoss
 from modgap.losses.infonce import CLIP_INITIAL_TEMPERATURE, LearnableTemperature, info_nce
 from modgap.losses.multi_positive_infonce import multi_positive_info_nce
@@ -25,9 +25,10 @@ from modgap.losses.perceptual import perceptual_loss
 from modgap.losses.pixel import reconstruction_loss, transformation_loss
 from modgap.losses.schedules import alpha_schedule, beta_schedule
 from modgap.losses.ssim import ssim, ssim_loss
-from modgap.losses.uniformity import cu_loss, group_centroids, modality_uniformity_loss, pair_centroids, uniformity
+from modgap.losses.uniformity import cu_loss, group_centroids, pair_centroids, uniformity
 
-__all__ = ["info_nce", "LearnableTemperature", "CLIP_INITIAL_TEMPERATURE", "atp_loss", "cu_loss", "uniformity", "pair_centroids", "group_centroids",
-           "modality_uniformity_loss", "alpha_schedule", "beta_schedule", "GapClosingLoss", "VARIANTS",
+__all__ = ["info_nce", "LearnableTemperature", "CLIP_INITIAL_TEMPERATURE", "atp_loss", "cu_loss", "uniformity", "pair_centroids",
+           "group_centroids",
+           "alpha_schedule", "beta_schedule", "GapClosingLoss", "VARIANTS",
            "multi_positive_info_nce", "transformation_loss", "reconstruction_loss", "adversarial_loss", "domain_bce",
-           "perceptual_loss", "ssim", "ssim_loss", "mmd_loss", "coral_loss"]
+           "perceptual_loss", "ssim", "ssim_loss", "mmd_loss"]

@@ -3,7 +3,6 @@
     MMD²(f_a, f_b) = mean k(a, a') + mean k(b, b') − 2 mean k(a, b)       biased estimate (Gretton et al. 2012)
         k(u, v) = Σ_{s ∈ {½, 1, 2}} exp(−‖u − v‖² / (2 s m)),  m = median of the batch's squared distances
         (so the squared bandwidths are σ² = s·m; m is treated as a constant, not differentiated)
-    CORAL(f_a, f_b) = ‖C_a − C_b‖²_F / (4 d²),  C = feature covariance (d × d)   (Sun & Saenko 2016)
 """
 from __future__ import annotations
 
@@ -19,10 +18,3 @@ def mmd_loss(fa: torch.Tensor, fb: torch.Tensor, scales=(0.5, 1.0, 2.0)) -> torc
     n = len(fa)
     return k[:n, :n].mean() + k[n:, n:].mean() - 2 * k[:n, n:].mean()
 
-
-def coral_loss(fa: torch.Tensor, fb: torch.Tensor) -> torch.Tensor:
-    """CORAL between feature batches (B, D)."""
-    d = fa.shape[1]
-    ca = torch.cov(fa.T)
-    cb = torch.cov(fb.T)
-    return (ca - cb).pow(2).sum() / (4 * d * d)

@@ -4,10 +4,10 @@
 
 on L2-normalised tower outputs x, y, with α, β the schedules of ``schedules.py`` and p the fraction
 of training done. τ is fixed, or learned from ``temperature`` as its starting value
-(``LearnableTemperature``). ``variant`` picks the terms: ``"clip"`` (InfoNCE only), ``"full"`` (all three), ``"atp"`` (InfoNCE +
-L_ATP), ``"cu"`` (InfoNCE + L_CU), ``"atp+cu"`` (no InfoNCE), ``"full-modality-unif"`` (L_CU replaced by
-per-modality uniformity). The ``-w1`` ablations (``"atp-w1"``, ``"cu-w1"``) weight their term by a constant 1
-instead of the α/β schedules: the form ispamm/ModGap trains its "ATP only" and "CU only" ablations in.
+(``LearnableTemperature``). ``variant`` picks the terms (``VARIANTS``): ``"clip"`` (InfoNCE only), ``"full"`` (all
+three), ``"atp"`` (InfoNCE + L_ATP), ``"cu"`` (InfoNCE + L_CU), ``"atp+cu"`` (no InfoNCE). The ``-w1`` ablations
+(``"atp-w1"``, ``"cu-w1"``) weight their term by a constant 1 instead of the α/β schedules: the form
+ispamm/ModGap trains its "ATP only" and "CU only" ablations in.
 """
 from __future__ import annotations
 
@@ -15,20 +15,19 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from modgap.losses.pair_alignment import atp_loss
 from modgap.losses.infonce import LearnableTemperature, info_nce
+from modgap.losses.pair_alignment import atp_loss
 from modgap.losses.schedules import alpha_schedule, beta_schedule
-from modgap.losses.uniformity import cu_loss, modality_uniformity_loss
+from modgap.losses.uniformity import cu_loss
 
-VARIANTS = {  # (InfoNCE, L_ATP, uniformity term)
-    "clip": (True, False, None),
-    "full": (True, True, "centroid"),
-    "atp": (True, True, None),
-    "cu": (True, False, "centroid"),
-    "atp+cu": (False, True, "centroid"),
-    "full-modality-unif": (True, True, "modality"),
-    "atp-w1": (True, True, None),
-    "cu-w1": (True, False, "centroid"),
+VARIANTS = {  # (InfoNCE, L_ATP, L_CU)
+    "clip": (True, False, False),
+    "full": (True, True, True),
+    "atp": (True, True, False),
+    "cu": (True, False, True),
+    "atp+cu": (False, True, True),
+    "atp-w1": (True, True, False),
+    "cu-w1": (True, False, True),
 }
 #: variants whose extra terms have weight 1 throughout (the peers' ablations), not the α/β schedules
 FIXED_WEIGHTS = {"atp-w1", "cu-w1"}
@@ -44,7 +43,7 @@ class GapClosingLoss(nn.Module):
         if not temperature > 0:
             raise ValueError(f"temperature must be positive, got {temperature}")
         self.variant = variant
-        self.use_nce, self.use_atp, self.unif = VARIANTS[variant]
+        self.use_nce, self.use_atp, self.use_cu = VARIANTS[variant]
         self.temperature = LearnableTemperature(temperature) if learnable_temperature else None
         self.fixed_temperature = temperature
 
@@ -61,7 +60,7 @@ class GapClosingLoss(nn.Module):
         if self.use_atp:
             parts["atp"] = atp_loss(x, y)
             total = total + (1.0 if self.variant in FIXED_WEIGHTS else alpha_schedule(progress)) * parts["atp"]
-        if self.unif is not None:
-            parts["cu"] = cu_loss(x, y) if self.unif == "centroid" else modality_uniformity_loss(x, y)
+        if self.use_cu:
+            parts["cu"] = cu_loss(x, y)
             total = total + (1.0 if self.variant in FIXED_WEIGHTS else beta_schedule(progress)) * parts["cu"]
         return total, parts

@@ -52,7 +52,3 @@ def cu_loss(x: torch.Tensor, y: torch.Tensor, groups: torch.Tensor | None = None
         raise ValueError(f"groups must be ({len(x)},), one per pair; got {tuple(groups.shape)}")
     return uniformity(group_centroids(x, y, groups))
 
-
-def modality_uniformity_loss(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """The ablation: uniformity of each modality separately, ½[U(x) + U(y)]."""
-    return 0.5 * (uniformity(x) + uniformity(y))

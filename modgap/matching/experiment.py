@@ -13,11 +13,8 @@ another (on 2 cores, the ten visible–thermal models of notebook 03: 54 s inste
 """
 from __future__ import annotations
 
-import os
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 
 import torch
@@ -171,73 +168,31 @@ def cpu_workers(device=None, n_jobs: int | None = None) -> int:
     return max(1, min(torch.get_num_threads(), n_jobs or 1 << 30))
 
 
-def _init_worker(threads: int) -> None:
-    torch.set_num_threads(threads)
-    die_with_parent()
-
-
-def die_with_parent() -> None:
-    """Ask Linux to send this process SIGTERM when its parent dies (``prctl(PR_SET_PDEATHSIG)``): a training worker
-    whose kernel was killed — by a SIGKILL of the runner, say — stops instead of training on, unseen, for minutes.
-    Its finished epochs are checkpointed, so a rerun resumes. Elsewhere (macOS, Windows) it does nothing."""
-    import ctypes
-    import signal
-    import sys
-
-    if not sys.platform.startswith("linux"):
-        return
-    libc = ctypes.CDLL(None, use_errno=True)
-    PR_SET_PDEATHSIG = 1
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-    if os.getppid() == 1:  # the parent died before the call: nothing would signal us
-        os.kill(os.getpid(), signal.SIGTERM)
-
-
 def _timed_train(job: dict) -> tuple[float, int]:
     t0 = time.perf_counter()
     _, res = train_or_load(**job)
     return time.perf_counter() - t0, res.epochs_run
 
 
-def train_all(jobs: list[dict], workers: int = 0, device=None, progress_bar: bool = True) -> list[tuple[float, int]]:
+def train_all(jobs: list[dict], workers: int = 0, device=None, progress_bar: bool = True,
+              scheduler: str | None = None) -> list[tuple[float, int]]:
     """Train every job (keyword arguments of ``train_or_load`` other than ``device``) into its checkpoint,
-    ``workers`` at a time, the costliest methods (``Method.step_cost``) first.
+    ``workers`` at a time, the costliest methods (``Method.step_cost``) first, where ``scheduler`` says
+    (``modgap.executor``: local processes by default, a Dask cluster with ``$MODGAP_SCHEDULER``).
 
     ``workers = 0`` picks ``cpu_workers``; ``1`` trains here, one after the other. With more, each job runs in
     a fresh process with ``torch threads // workers`` threads. A job whose checkpoint is complete loads in a
     moment and an interrupted one resumes from its last epoch. Returns ``(seconds, epochs trained)`` per job,
-    in order; load the models afterwards with ``train_or_load`` (same arguments)."""
-    from tqdm.auto import tqdm
+    in order; load the models afterwards with ``train_or_load`` (same arguments). On an accelerator, without a
+    cluster, the jobs run here one after another (processes would only queue on it)."""
+    from modgap.executor import run_jobs
 
     if workers < 0:
         raise ValueError(f"workers must be >= 0 (0: one per core), got {workers}")
     jobs = [{**job, "device": device} for job in jobs]
-    if not jobs:
-        return []
-    if torch.device(device or "cpu").type != "cpu":
-        workers = 1  # one accelerator: processes would only queue on it
-    workers = min(workers or cpu_workers(device, len(jobs)), len(jobs))
+    on_accelerator = torch.device(device or "cpu").type != "cpu"
     start = sorted(range(len(jobs)), key=lambda i: -METHODS[jobs[i]["method"]].step_cost)  # stable: else as given
-    bar = tqdm(total=len(jobs), desc=f"training ({workers} at a time)", unit="model", disable=not progress_bar)
-    out = [None] * len(jobs)
-    try:
-        if workers == 1:
-            for i in start:
-                out[i] = _timed_train(jobs[i])
-                bar.update()
-            return out
-        threads = max(1, torch.get_num_threads() // workers)
-        pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_init_worker,
-                                   initargs=(threads,))
-        try:
-            futures = {pool.submit(_timed_train, jobs[i]): i for i in start}
-            for f in as_completed(futures):
-                out[futures[f]] = f.result()  # a job's error is raised here, with its traceback
-                bar.update()
-        except BaseException:  # an error or an interrupt: start nothing more (finished epochs are checkpointed)
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        pool.shutdown()
-        return out
-    finally:
-        bar.close()
+    names = [f"{j['T'].key}-{j['method']}-s{j['seed']}" for j in jobs]
+    return run_jobs(_timed_train, jobs, workers=1 if on_accelerator else workers or cpu_workers(device, len(jobs)),
+                    scheduler=scheduler, start=start, names=names,
+                    progress_bar=progress_bar, desc="training")

@@ -1,6 +1,7 @@
 """An ipywidgets explorer for occlusion: pick a method and a probe, move and resize the occluder, and see
-the match result and where the method looks. A front end to :mod:`modgap.data.occluders` and :mod:`modgap.matching.occlusion`; the same figure is
-available without widgets (:func:`explorer_figure`) for papermill runs and HTML reports.
+the match result and where the method looks. A front end to :mod:`modgap.data.occluders` and
+:mod:`modgap.matching.occlusion`; the same figure is available without widgets (:func:`explorer_figure`) for
+papermill runs and HTML reports.
 """
 from __future__ import annotations
 
@@ -27,9 +28,13 @@ def _occlude_at(x: torch.Tensor, size: float, position):
 
 def explorer_figure(task, model, gallery_feats: np.ndarray, probe_index: int = 0, size: float = 0.2,
                     position=0.5, heat: bool = True):
-    """Figure for one probe: occluded probe with the hidden region outlined, rank of its true match, top-3
-    gallery items, and (``heat``) the method's occlusion-sensitivity map for this probe. ``position``: see
-    ``_occlude_at``. Returns (fig, info)."""
+    """Figure for one probe: the occluded probe with the hidden region outlined, the three gallery items the method
+    ranks first, the true match beside them (with its rank and similarity), and (``heat``) the method's
+    occlusion-sensitivity map for this probe. ``position``: see ``_occlude_at``.
+
+    Returns ``(fig, info)``; ``info``: ``rank`` of the true match among the ``gallery`` items (1 = identified),
+    ``gallery`` size, ``top3`` gallery indices and ``top3_sim`` their cosine similarities, ``true_sim``, and
+    ``true`` / ``top3_ids`` the identities."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
 
@@ -37,17 +42,20 @@ def explorer_figure(task, model, gallery_feats: np.ndarray, probe_index: int = 0
     occluded, mask = _occlude_at(probe, size, position)
     f = model.embed_all(occluded, "a")
     sim = similarity(f, gallery_feats)[0]
-    order = np.argsort(-sim)
+    order = np.argsort(-sim, kind="stable")
     true_id = task.probe_ids[probe_index]
     rank = int(np.flatnonzero(task.gallery_ids[order] == true_id)[0]) + 1
-    info = {"rank": rank, "top3": [int(task.gallery_ids[j]) for j in order[:3]], "true": int(true_id)}
-    true_feat = gallery_feats[np.flatnonzero(task.gallery_ids == true_id)[:1]]
-    fig, axes = plt.subplots(1, 5 if task.dim == 2 else 2, figsize=(12, 2.6))
+    true_j = int(order[rank - 1])
+    info = {"rank": rank, "gallery": len(order), "top3": [int(j) for j in order[:3]],
+            "top3_sim": [float(sim[j]) for j in order[:3]], "true_sim": float(sim[true_j]), "true": int(true_id),
+            "top3_ids": [int(task.gallery_ids[j]) for j in order[:3]]}
+    true_feat = gallery_feats[true_j:true_j + 1]
+    fig, axes = plt.subplots(1, 6 if task.dim == 2 else 2, figsize=(13, 2.6))
     if task.dim == 1:
         x = np.arange(probe.shape[2])
         axes[0].plot(x, occluded[0, 0].numpy(), lw=0.8)
         axes[0].fill_between(x, 0, 1, where=mask[0, 0].numpy(), color="r", alpha=0.2, label="hidden")
-        axes[0].set(title=f"occluded probe — true match at rank {rank}", yticks=[])
+        axes[0].set(title=f"occluded probe — true match at rank {rank} of {len(order)}", yticks=[])
         if heat:
             m = sensitivity_map(lambda z: model.embed_all(z, "a"), probe, true_feat, width=max(4, len(x) // 40),
                                 stride=max(2, len(x) // 80))
@@ -61,17 +69,31 @@ def explorer_figure(task, model, gallery_feats: np.ndarray, probe_index: int = 0
             rows, cols = np.flatnonzero(hidden.any(1)), np.flatnonzero(hidden.any(0))
             axes[0].add_patch(Rectangle((cols[0] - 0.5, rows[0] - 0.5), len(cols), len(rows), fill=False,
                                         edgecolor="red", lw=1.5))
-        axes[0].set_title(f"probe: true match at rank {rank}", fontsize=9)
-        for ax, j in zip(axes[1:4], order[:3]):
+        axes[0].set_title("probe (occluded)", fontsize=9)
+        for k, (ax, j) in enumerate(zip(axes[1:4], order[:3])):
             ax.imshow(task.gallery[j, 0].numpy(), cmap="gray")
-            ax.set_title(("✓ " if task.gallery_ids[j] == true_id else "") + f"sim {sim[j]:.2f}", fontsize=9)
+            ax.set_title(f"rank {k + 1}: sim {sim[j]:.2f}" + (" ✓" if j == true_j else ""), fontsize=9,
+                         color="green" if j == true_j else "black")
+        axes[4].imshow(task.gallery[true_j, 0].numpy(), cmap="gray")
+        axes[4].set_title(f"true match: rank {rank}, sim {sim[true_j]:.2f}", fontsize=9, color="green")
         if heat:
             m = sensitivity_map(lambda z: model.embed_all(z, "a"), probe, true_feat, width=6, stride=2)
-            axes[4].imshow(m, cmap="magma")
-            axes[4].set_title("where it looks", fontsize=9)
+            axes[5].imshow(m, cmap="magma")
+            axes[5].set_title("where it looks", fontsize=9)
         for ax in axes:
             ax.axis("off")
     return fig, info
+
+
+def match_summary(info: dict) -> str:
+    """One sentence on a probe's result: where its true match ranks and how close the race was."""
+    rank, n, top, true = info["rank"], info["gallery"], info["top3_sim"], info["true_sim"]
+    if rank == 1:
+        margin = f" (similarity {true:.2f}, {true - top[1]:.2f} above the next item)" if len(top) > 1 else ""
+        return f"true match ranked <b>1</b> of {n}: identified{margin}"
+    return (f"true match ranked <b>{rank}</b> of {n}: {rank - 1} other gallery item(s) look more like the probe "
+            f"to this method (best {top[0]:.2f}, true match {true:.2f}, short by {top[0] - true:.2f}); "
+            f"rank 1 would be an identification")
 
 
 def occlusion_explorer(task, models: dict, gallery_feats: dict, heat: bool = True):
@@ -97,8 +119,7 @@ def occlusion_explorer(task, models: dict, gallery_feats: dict, heat: bool = Tru
                                         size.value, where, heat)
             display(fig)
             plt.close(fig)
-        result.value = (f"<b>{method.value}</b>: true identity {info['true']} ranked <b>{info['rank']}</b>; "
-                        f"top 3: {info['top3']}")
+        result.value = f"<b>{method.value}</b>: {match_summary(info)}"
 
     for w in (method, probe, size, *places):
         w.observe(render, names="value")

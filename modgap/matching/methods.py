@@ -34,17 +34,30 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from modgap.losses import (adversarial_loss, alpha_schedule, atp_loss, beta_schedule, cu_loss, domain_bce, mmd_loss,
-                           multi_positive_info_nce, perceptual_loss, reconstruction_loss, ssim_loss, transformation_loss)
+from modgap.losses import (
+    adversarial_loss,
+    alpha_schedule,
+    atp_loss,
+    beta_schedule,
+    cu_loss,
+    domain_bce,
+    mmd_loss,
+    multi_positive_info_nce,
+    perceptual_loss,
+    reconstruction_loss,
+    ssim_loss,
+    transformation_loss,
+)
 from modgap.models import CMUNet, FeatureExtractor, ModalityRenderer, PatchDiscriminator
 from modgap.models.layers import grad_reverse
 from modgap.seed import seeded
@@ -147,7 +160,7 @@ class Method:
     through_unet: tuple[str, ...]  # modalities that pass through the UNet before E: () none, ("a",) T(a), ("a", "b") G
     step_cost: float  # relative cost of a training step (batch 32, 2 cores: MarrNet 80 ms, transfer 45, others 20–25)
     extra_modules: Callable[[MatchConfig], dict[str, nn.Module]]  # trained besides E (and the UNet), built in order
-    extra_loss: Callable[["Matcher", Views, float], dict[str, torch.Tensor]]  # weighted terms added to the match loss
+    extra_loss: Callable[[Matcher, Views, float], dict[str, torch.Tensor]]  # weighted terms added to the match loss
     stages: Callable[[float], tuple[bool, bool]] = lambda progress: (True, True)  # (train the bridge, train E) at progress
     perceptual: bool = False  # its losses include cmUNet's perceptual term (so it trains with φ or SSIM)
     baseline: bool = True  # one of the families the paper compares MarrNet with (False: a MarrNet variant)
@@ -162,7 +175,7 @@ def _no_modules(cfg: MatchConfig) -> dict[str, nn.Module]:
     return {}
 
 
-def _no_terms(model: "Matcher", v: Views, progress: float) -> dict[str, torch.Tensor]:
+def _no_terms(model: Matcher, v: Views, progress: float) -> dict[str, torch.Tensor]:
     return {}
 
 

@@ -15,14 +15,13 @@ other keeps, so transfer is ill-posed both ways.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import torch
 
-from modgap.data import (IMAGE_PAIRINGS, load_fashion_mnist, load_linelists, make_image_pairs, simulate_pairs,
-                         split_by_measurement)
+from modgap.data import IMAGE_PAIRINGS, load_fashion_mnist, load_linelists, make_image_pairs, simulate_pairs, split_by_measurement
 
 MATCHING_TASKS = ["Raman-IR", *IMAGE_PAIRINGS]
 #: Spectra are matched on an 8 cm⁻¹ grid (451 points): half the cost of 01's 4 cm⁻¹, same peaks.

@@ -14,12 +14,12 @@ import numpy as np
 
 
 def robustness_summary(fractions, scores) -> dict:
-    """Normalised area under score(fraction) over [0, max f], and the relative drop at 30% occlusion."""
+    """``{"auc", "drop_at_30"}`` of one score curve (fractions in any order): ``occlusion_auc`` over the range, and
+    the relative drop at 30% occlusion (interpolated)."""
     fractions, scores = np.asarray(fractions, float), np.asarray(scores, float)
     order = np.argsort(fractions)
     fractions, scores = fractions[order], scores[order]
-    span = fractions[-1] - fractions[0]
-    auc = float(np.sum(np.diff(fractions) * (scores[1:] + scores[:-1]) / 2) / span) if span > 0 else float(scores[0])
+    auc = float(occlusion_auc(fractions, scores))
     at30 = float(np.interp(0.3, fractions, scores))
     drop = float((scores[0] - at30) / scores[0]) if scores[0] > 0 else float("nan")
     return {"auc": auc, "drop_at_30": drop}

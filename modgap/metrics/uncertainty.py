@@ -51,8 +51,8 @@ BCa interval the audit of fixed embeddings uses (``modgap.audit``).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -81,7 +81,7 @@ class Estimate:
     def excludes(self, x: float = 0.0) -> bool:
         return not self.low <= x <= self.high
 
-    def scaled(self, k: float) -> "Estimate":
+    def scaled(self, k: float) -> Estimate:
         """The same estimate in other units (e.g. ×100 for percentage points)."""
         lo, hi = sorted((k * self.low, k * self.high))
         return Estimate(k * self.value, lo, hi, self.level, self.n_seeds, self.n_queries, abs(k) * self.se, self.df)
@@ -114,6 +114,13 @@ class Estimate:
 
     def __str__(self) -> str:
         return f"{self.value:.3g} [{self.low:.3g}, {self.high:.3g}]"
+
+    def __format__(self, spec: str) -> str:
+        """``f"{e:.1f}"`` → ``"12.3 [10.1, 14.5]"``: the value and the interval, each with the format ``spec``
+        (``"+.2f"`` signs them); an empty spec is ``str(e)``."""
+        if not spec:
+            return str(self)
+        return f"{self.value:{spec}} [{self.low:{spec}}, {self.high:{spec}}]"
 
 
 def _as_matrix(v, name: str) -> np.ndarray:

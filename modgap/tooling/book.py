@@ -200,8 +200,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", help="where the book goes (default: <runs-dir>/book or book-smoke)")
     args = ap.parse_args(argv)
     from modgap.paths import REPO_ROOT
-    from modgap.tooling.params import ParameterError
-    from modgap.tooling.params import load_profile
+    from modgap.tooling.params import ParameterError, load_profile
 
     try:
         profile_dir = load_profile(args.profile)[1] if args.profile else None

@@ -10,7 +10,7 @@ raises :class:`CheckFailed` (an AssertionError, which nbgrader counts as a faile
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

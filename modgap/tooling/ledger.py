@@ -120,15 +120,15 @@ def compare_with_reference(table, reference_csv):
     return merged
 
 
-BASELINES = ("siamese", "mmd", "dann", "transfer")
-
-
 def statistic_family(statistic: str) -> str:
     """A claim's statistic with the baseline's name replaced, so that the four comparisons of one table
-    (``marrnet − siamese``, ``marrnet − mmd``, ...) count as one family of intervals."""
+    (``marrnet − siamese``, ``marrnet − mmd``, ...) count as one family of intervals. The names come from the
+    method table (``modgap.matching.methods.BASELINES``)."""
     import re
 
-    return re.sub(r"\b(" + "|".join(BASELINES) + r")\b", "baseline", statistic)
+    from modgap.matching.methods import BASELINES
+
+    return re.sub(r"\b(" + "|".join(map(re.escape, BASELINES)) + r")\b", "baseline", statistic)
 
 
 def precision_table(table, seconds: dict | None = None, target: float = 2.0):

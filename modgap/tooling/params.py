@@ -12,10 +12,11 @@ valid names, and a value out of range is an error that names the parameter and t
 from __future__ import annotations
 
 import os
-from pathlib import Path
 import types
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from pathlib import Path
+from typing import Any
 
 # Names IPython puts into a kernel's namespace by itself.
 _IPYTHON_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open"}
@@ -197,7 +198,7 @@ def smoke_default(smoke: bool | None) -> bool:
     return bool(smoke)
 
 
-def start_run(P) -> tuple[bool, "os.PathLike", Any]:
+def start_run(P) -> tuple[bool, os.PathLike, Any]:
     """The first lines every notebook runs after its parameters are checked: resolve smoke mode, create the
     output folder (``-smoke`` appended in smoke mode), pick the device and seed everything from ``P.seed``.
     Returns ``(smoke, output folder, torch device)`` and prints them on one line."""

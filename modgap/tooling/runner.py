@@ -16,10 +16,15 @@ import sys
 import time
 from pathlib import Path
 
-from modgap.tooling.params import ParameterError, _profile_document, load_profile  # noqa: F401  (load_profile: the runner's API)
 from modgap.paths import REPO_ROOT, RUNS_DIR
+from modgap.tooling.params import ParameterError, _profile_document, load_profile  # noqa: F401  (load_profile: the runner's API)
 
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
+
+
+def _shown(path: Path, base: Path) -> Path:
+    """``path`` relative to ``base`` when it lies inside it (shorter in messages), else as it is."""
+    return path.relative_to(base) if path.is_relative_to(base) else path
 
 
 def numbered_notebooks(folder: Path = NOTEBOOK_DIR) -> list[Path]:
@@ -280,7 +285,7 @@ def print_reference_comparison(runs_dir: Path, smoke: bool = False, reference: P
     line = (f"[modgap] claims ledger: {len(table)} claims, Holm-adjusted "
             + ", ".join(f"{n} {v}" for v, n in adjusted.items()) + f"; {int(merged.same_verdict[known].sum())} of "
             f"{int(known.sum())} raw verdicts as in the "
-            f"committed reference ({reference.relative_to(REPO_ROOT) if reference.is_relative_to(REPO_ROOT) else reference}), {int(merged.in_ref_interval[known].sum())} estimates "
+            f"committed reference ({_shown(reference, REPO_ROOT)}), {int(merged.in_ref_interval[known].sum())} estimates "
             f"inside its intervals" + (" (smoke run: tiny data, not comparable)" if smoke else ""))
     print(line)
     return line
@@ -407,7 +412,7 @@ def main(argv: list[str] | None = None) -> int:
         from modgap.io import write_json
 
         write_json(out.parent / "run.json", run_record(nb_params, seconds, args.profile, fp))
-        print(f"[modgap] {nb.name} done in {seconds:.0f} s -> {out.relative_to(Path.cwd()) if out.is_relative_to(Path.cwd()) else out}", flush=True)
+        print(f"[modgap] {nb.name} done in {seconds:.0f} s -> {_shown(out, Path.cwd())}", flush=True)
     print_reference_comparison(runs, smoke=args.smoke)
     table = gather_results(runs, smoke=args.smoke)
     if table is not None:

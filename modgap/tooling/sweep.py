@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
-from modgap.tooling.params import ParameterError
 from modgap.paths import RUNS_DIR
+from modgap.tooling.params import ParameterError
 
 
 @dataclass
@@ -168,7 +168,8 @@ def plot_sweep(table, grid: Grid, path: str | Path, metric: str | None = None):
     fig = Figure(figsize=(max(5, 1.2 * t["setting"].nunique() * (1 + (hue is not None))), 3.5))
     ax = fig.subplots()
     sns.barplot(data=t, x="setting", y=value, hue=hue, errorbar="sd", ax=ax)
-    ax.set(xlabel=", ".join(shown), ylabel=metric or value, title=f"{metric or value}: mean ± std over {', '.join(k for k in grid.grid if k not in shown) or 'runs'}")
+    over = ", ".join(k for k in grid.grid if k not in shown) or "runs"
+    ax.set(xlabel=", ".join(shown), ylabel=metric or value, title=f"{metric or value}: mean ± std over {over}")
     if hue:
         ax.legend(fontsize=7)
     save_figure(fig, path)

@@ -53,7 +53,10 @@ def matching_rows(models_dir: Path) -> list[dict]:
             T = data[task, s]
             scores[task, method, s] = per_query_scores(model.embed_all(T.probe, "a"), model.embed_all(T.gallery, "b"),
                                                        T.probe_ids, T.gallery_ids)["rank1"]
-        units = lambda t, m: np.stack([scores[t, m, s] for s in S.seeds])  # noqa: E731
+
+        def units(t, m, scores=scores, seeds=S.seeds):
+            return np.stack([scores[t, m, s] for s in seeds])
+
         for t in TASKS:
             for b in BASELINES:
                 e = bootstrap_mean(units(t, "marrnet"), units(t, b), seed=SEED).scaled(100)
