@@ -158,3 +158,26 @@ def test_an_old_ledger_without_ids_is_named_not_a_traceback(tmp_path):
     pd.DataFrame({"claim": ["A beats B"], "value": [1.0]}).to_csv(tmp_path / "runs" / "07_claims" / "ledger.csv", index=False)
     line = print_reference_comparison(tmp_path / "runs", reference=tmp_path / "results" / "claims.csv")
     assert line.startswith("[modgap] claims ledger not compared") and "run notebook 07 again" in line
+
+
+def test_family_forests_draw_one_panel_per_family_its_claims_coloured_by_verdict_and_the_test():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.colors import to_rgba
+
+    from modgap.tooling.forest import VERDICT_COLORS, family_forests
+    from modgap.tooling.ledger import with_verdicts
+
+    rows = _rows() + [claim("A beats E", "paper", "A − E", Estimate(-1.0, -2.0, -0.5, n_seeds=5), ">", 0.0, id="c0.beats.a-e")]
+    table = with_verdicts(pd.DataFrame(rows))
+    fig = family_forests(table, ncols=2)
+    panels = [ax for ax in fig.axes if ax.get_title()]
+    assert [ax.get_title() for ax in panels] == ["c0.beats (> 0)", "c0.equals (within ±2)", "c0.below (< 0)"]
+    beats = panels[0]
+    assert [t.get_text() for t in beats.get_yticklabels()] == ["a-b", "a-e"]  # what each id adds to its family's
+    lines = [ln for ln in beats.lines if len(ln.get_xdata()) == 2 and ln.get_xdata()[0] != ln.get_xdata()[1]]
+    verdicts = table[table.family == "c0.beats"].verdict_adjusted
+    assert [to_rgba(ln.get_color()) for ln in lines] == [to_rgba(VERDICT_COLORS[v]) for v in verdicts]
+    assert set(verdicts) == {"reproduced", "not reproduced"}
+    assert len(panels[1].patches) == 1  # the ±margin band of a "within" claim
