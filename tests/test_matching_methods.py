@@ -119,6 +119,8 @@ def test_gradients_reach_every_part(method):
         assert {"trans", "rec", "adv", "perc", "match", "id"} <= set(parts)
         assert model.H is not None
         assert all(p.grad is None for p in phi.parameters())  # φ stays frozen
+    if method == "transfer":  # its ‖T(a) − b‖₁ has its own name, not MarrNet's transformation loss "trans"
+        assert "transfer" in parts and "trans" not in parts
 
 
 def test_two_stage_marrnet_trains_the_bridge_first_then_only_e():

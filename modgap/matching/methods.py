@@ -194,7 +194,7 @@ def _dann_terms(model, v, progress):
 
 
 def _transfer_terms(model, v, progress):
-    return {"trans": model.cfg.w_trans * F.l1_loss(v.ra, v.b)}  # ‖T(a) − b‖₁
+    return {"transfer": model.cfg.w_trans * F.l1_loss(v.ra, v.b)}  # ‖T(a) − b‖₁ (not MarrNet's "trans")
 
 
 def _marrnet_modules(cfg):
