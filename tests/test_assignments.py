@@ -2,6 +2,7 @@
 gives the solution full marks, the untouched stub zero and a plausible wrong answer less than full marks, with
 feedback that names what is wrong without showing the answer."""
 import re
+import sys
 
 import nbformat
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 import torch
 
 from modgap.tooling import checks
-from modgap.tooling.assignments import ASSIGNMENT, autograde, exercises
+from modgap.tooling.assignments import ASSIGNMENT, exercises
 
 # a plausible wrong answer per exercise (one body per solution cell, replacing the student's stub), and a phrase
 # its feedback must contain
@@ -62,7 +63,14 @@ def course(tmp_path_factory):
                         indent = re.search(r"^([ \t]*)# YOUR CODE HERE", c.source, re.M).group(1)
                         c.source = c.source.replace(indent + STUB.replace("\n", "\n" + indent), next(bodies))
             nbformat.write(nb, folder / src.name)
-    return root, release, autograde(root)
+    # grade as the README says: python -m modgap.tooling.assignments --course <folder> --grade
+    graded = subprocess.run([sys.executable, "-m", "modgap.tooling.assignments", "--course", str(root), "--grade"],
+                            cwd=REPO_ROOT, capture_output=True, text=True)
+    assert graded.returncode == 0, graded.stdout[-3000:] + graded.stderr[-3000:]
+    scores = {(m[1], m[2]): (float(m[3]), float(m[4]))
+              for m in re.finditer(r"^\[assignments\] (\S+) (\S+): (\S+) / (\S+)$", graded.stdout, re.M)}
+    assert len(scores) == 3 * len(exercises()), graded.stdout
+    return root, release, scores
 
 
 def test_nbgrader_generates_student_versions_without_the_answers(course):
@@ -94,6 +102,10 @@ def test_feedback_names_what_is_wrong_without_giving_the_answer(course):
         assert hint in html.replace("&#8800;", "≠"), (src.stem, hint)
         assert not any(line in html for line in _solution_lines(nbformat.read(src, as_version=4))
                        if line not in "\n".join(WRONG[src.stem][0])), src.stem
+        # its equations are typeset offline: MathJax from the course folder, not a CDN
+        assert "cdnjs" not in html and "https://" not in "".join(re.findall(r'<script src="([^"]*)"', html))
+        assert '<script src="../../mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full">' in html
+    assert (root / "feedback" / "mathjax" / "MathJax.js").exists()
 
 
 def test_the_checks_import_no_reference_solution():

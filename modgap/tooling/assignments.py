@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -61,6 +62,31 @@ def build_course(root: str | Path = REPO_ROOT / "assignments") -> Path:
     return root / "release" / ASSIGNMENT
 
 
+#: where nbgrader's feedback template loads MathJax from (a CDN, hard-wired in the template's ``mathjax()`` call)
+CDN_MATHJAX = re.compile(r'<script src="https://cdnjs\.cloudflare\.com/ajax/libs/mathjax/[^"]*">')
+
+
+def offline_mathjax(feedback: str | Path) -> int:
+    """Make every feedback page under ``feedback`` (``<student>/<assignment>/*.html``) typeset its equations offline:
+    copy the MathJax of the ``jupyter-server-mathjax`` wheel to ``feedback/mathjax/`` and point each page's script
+    there instead of the CDN. Returns the number of pages rewritten."""
+    from modgap.tooling.book import mathjax_dir
+
+    feedback = Path(feedback)
+    target = feedback / "mathjax"
+    if not (target / "MathJax.js").exists():
+        shutil.copytree(mathjax_dir(), target, dirs_exist_ok=True)
+    changed = 0
+    for page in feedback.glob("*/*/*.html"):
+        html = page.read_text()
+        local = f'<script src="{os.path.relpath(target, page.parent)}/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full">'
+        new = CDN_MATHJAX.sub(local, html)
+        if new != html:
+            page.write_text(new)
+            changed += 1
+    return changed
+
+
 def autograde(root: str | Path, feedback: bool = True) -> dict[tuple[str, str], tuple[float, float]]:
     """Autograde every submission in ``root/submitted/<student>/modgap/`` (and write feedback); returns
     ``{(student, notebook): (score, max_score)}`` from nbgrader's gradebook."""
@@ -70,6 +96,7 @@ def autograde(root: str | Path, feedback: bool = True) -> dict[tuple[str, str], 
     nbgrader(root, "autograde", ASSIGNMENT, "--force")
     if feedback:
         nbgrader(root, "generate_feedback", ASSIGNMENT, "--force")
+        offline_mathjax(root / "feedback")
     scores = {}
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         for sub in gb.assignment_submissions(ASSIGNMENT):
@@ -81,7 +108,17 @@ def autograde(root: str | Path, feedback: bool = True) -> dict[tuple[str, str], 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m modgap.tooling.assignments", description=__doc__.split("\n\n")[0])
     ap.add_argument("--course", default=str(REPO_ROOT / "assignments"), help="the nbgrader course folder to write")
+    ap.add_argument("--grade", action="store_true",
+                    help="autograde the submissions in COURSE/submitted/ and write their feedback (equations offline)")
     args = ap.parse_args(argv)
+    if args.grade:
+        if not (Path(args.course) / "submitted").is_dir():
+            print(f"[assignments] nothing to grade: no submitted/ folder in {args.course}", file=sys.stderr)
+            return 1
+        for (student, nb), (score, top) in sorted(autograde(args.course).items()):
+            print(f"[assignments] {student} {nb}: {score:g} / {top:g}")
+        print(f"[assignments] feedback in {Path(args.course) / 'feedback'}")
+        return 0
     if not exercises():
         print(f"[assignments] no exercise notebooks in {EXERCISES_DIR}", file=sys.stderr)
         return 1

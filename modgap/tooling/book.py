@@ -59,7 +59,8 @@ sphinx:
 """
 
 
-def _mathjax_dir() -> Path:
+def mathjax_dir() -> Path:
+    """The MathJax 2.7 that the ``jupyter-server-mathjax`` wheel ships (the book and nbgrader feedback use it offline)."""
     import jupyter_server_mathjax
 
     static = Path(jupyter_server_mathjax.__file__).parent / "static"
@@ -131,7 +132,7 @@ def build_book(runs_dir: str | Path = RUNS_DIR, smoke: bool | None = None, out: 
     (src / "notebooks").mkdir(parents=True)
     # MathJax goes to the site's root through html_extra_path: Jupyter Book would add every script under _static/
     # to every page, and MathJax loads its own extensions
-    shutil.copytree(_mathjax_dir(), src / "extra" / "mathjax")
+    shutil.copytree(mathjax_dir(), src / "extra" / "mathjax")
 
     names = notebook_names or [p.stem for p in numbered_notebooks()]
     rows, chapters = [], []
