@@ -143,3 +143,10 @@ def test_an_estimate_formats_its_value_and_interval_with_one_spec():
     e = Estimate(1.2345, -0.5, 2.25)
     assert f"{e:.1f}" == "1.2 [-0.5, 2.2]" and f"{e:+.2f}" == "+1.23 [-0.50, +2.25]"
     assert f"{e}" == str(e) == "1.23 [-0.5, 2.25]"
+
+
+def test_a_clipped_interval_stays_in_range_and_keeps_its_verdict():
+    e = Estimate(0.4, -0.6, 1.5, n_seeds=5)
+    c = e.clipped(-1.0, 1.0)
+    assert (c.value, c.low, c.high, c.n_seeds) == (0.4, -0.6, 1.0, 5)
+    assert verdict(c, "<") == verdict(e, "<") and verdict(c, ">") == verdict(e, ">")

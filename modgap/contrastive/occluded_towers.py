@@ -118,7 +118,7 @@ def gap_robustness_correlation(models: list[OccludedUnits], metric: str = "R@1",
         r = np.array([robustness(models[i], metric, q) for i in s])
         return float(spearmanr(g, r)[0]) if np.ptp(g) > 0 and np.ptp(r) > 0 else 0.0
 
-    return bootstrap_statistic(rho, len(models), n_q, n_boot, seed=seed)
+    return bootstrap_statistic(rho, len(models), n_q, n_boot, seed=seed).clipped(-1.0, 1.0)
 
 
 def robustness_difference(units: list[OccludedUnits], reference: list[OccludedUnits], metric: str = "R@1",

@@ -86,6 +86,13 @@ class Estimate:
         lo, hi = sorted((k * self.low, k * self.high))
         return Estimate(k * self.value, lo, hi, self.level, self.n_seeds, self.n_queries, abs(k) * self.se, self.df)
 
+    def clipped(self, lowest: float, highest: float) -> Estimate:
+        """The interval cut to the quantity's range (e.g. [−1, 1] for a correlation): a t-interval does not know
+        it. Which values it holds inside the range, and so every verdict, is unchanged."""
+        from dataclasses import replace
+
+        return replace(self, low=max(self.low, lowest), high=min(self.high, highest))
+
     def degrees_of_freedom(self) -> float:
         """``df``, or for a t-interval stored without it the ν with t_ν · se = half-width."""
         if not np.isnan(self.df):
