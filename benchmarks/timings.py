@@ -1,7 +1,7 @@
 """How long the README's commands take on a clean clone of this repository: `make setup`, `make run`, `make test`
 and `make run PROFILE=classroom`, each from an empty `runs/`, on this machine, one after the other. Writes
-`results/timings.json` (date, machine, commit, seconds per command and per notebook), from which `make reference`
-/ `python -m modgap.tooling.ledger --render` renders the README's timing block.
+`results/timings.json` (date, machine, commit, seconds per command and per notebook), from which
+`python -m modgap.tooling.timings` renders the timing block of docs/speed.md.
 
     .venv/bin/python benchmarks/timings.py [--only run test] [--keep]
 
