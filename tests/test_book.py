@@ -32,7 +32,10 @@ def book(tmp_path_factory):
     bad = write_notebook(root / "01_bad.ipynb", PARAMS, "raise ValueError('broken on purpose')")
     with pytest.raises(NotebookFailed):
         run_notebook(bad, runs / "01_bad", {})
-    index = build_book(runs, smoke=None, notebook_names=["00_ok", "01_bad", "02_never"])
+    widget = write_notebook(root / "03_widget.ipynb", PARAMS, "import ipywidgets as W\nW.IntSlider(value=x)")
+    run_notebook(widget, runs / "03_widget", {"x": 3})
+    assert "widgets" in nbformat.read(runs / "03_widget-smoke" / "03_widget.ipynb", as_version=4).metadata  # saved state
+    index = build_book(runs, smoke=None, notebook_names=["00_ok", "01_bad", "02_never", "03_widget"])
     mp.undo()
     return index
 
@@ -49,6 +52,11 @@ def test_the_book_lists_the_run_flags_failures_and_serves_mathjax_itself(book):
     assert "../mathjax/MathJax.js" in chapter and "cdn" not in chapter.lower()
     assert (html / "mathjax" / "MathJax.js").exists()
     assert "This notebook failed in this run" in (html / "notebooks" / "01_bad.html").read_text()
+    widget = (html / "notebooks" / "03_widget.html").read_text()
+    assert "an interactive widget" in widget  # said where the widget was, and no widget manager fetched for it
+    for page in [html / "intro.html", *(html / "notebooks").glob("*.html")]:
+        text = page.read_text()
+        assert "require.js" not in text and "html-manager" not in text and "cdn.jsdelivr" not in text, page.name
 
 
 def test_the_last_run_decides_smoke_or_not(tmp_path):
@@ -74,7 +82,7 @@ def test_the_book_in_a_browser_has_figures_typeset_equations_and_no_blank_page(b
         page = browser.new_page()
         outside = []
         page.on("request", lambda r: outside.append(r.url) if r.url.split(":")[0] not in ("file", "data", "blob", "about") else None)
-        for url in (book, book.parent / "notebooks" / "00_ok.html"):
+        for url in (book, *sorted((book.parent / "notebooks").glob("*.html"))):  # every page of the book
             page.goto(url.as_uri())
             page.wait_for_load_state("load")
             assert len(page.locator("main").inner_text().strip()) > 100, f"{url.name} is blank"
@@ -86,4 +94,4 @@ def test_the_book_in_a_browser_has_figures_typeset_equations_and_no_blank_page(b
                 assert "$" not in text and "\\mathcal" not in text  # no raw TeX left on the page
                 assert page.evaluate("[...document.querySelectorAll('main img')].some(i => i.complete && i.naturalWidth > 0)")
         browser.close()
-    assert outside == []  # nothing fetched from the network
+    assert outside == []  # nothing fetched from the network, on any page

@@ -69,6 +69,27 @@ def mathjax_dir() -> Path:
     return static
 
 
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+WIDGET_NOTE = ("[an interactive widget: open this notebook in JupyterLab (make lab) to use it; "
+               "the figures below it show the same view]\n")
+
+
+def static_widgets(nb) -> int:
+    """Make an executed notebook's widgets static for the book: drop the saved widget state (with it, the book's pages
+    would load require.js and the widget manager from a CDN, and offline they fail) and put a one-line note where a
+    widget was drawn. Returns how many widget outputs were replaced."""
+    import nbformat
+
+    nb.metadata.pop("widgets", None)
+    replaced = 0
+    for cell in nb.cells:
+        for i, out in enumerate(cell.get("outputs", [])):
+            if WIDGET_MIME in out.get("data", {}):
+                cell.outputs[i] = nbformat.v4.new_output("stream", name="stdout", text=WIDGET_NOTE)
+                replaced += 1
+    return replaced
+
+
 def last_run_is_smoke(runs_dir: Path) -> bool:
     """Whether the most recently executed notebook under ``runs_dir`` is from a smoke run."""
     latest = max(((p.stat().st_mtime, p.parent.name.endswith("-smoke")) for p in runs_dir.glob("[0-9][0-9]_*/*.ipynb")),
@@ -153,6 +174,7 @@ def build_book(runs_dir: str | Path = RUNS_DIR, smoke: bool | None = None, out: 
             status = f"**failed** (cell {cell})"
         else:
             status = "ran"
+        static_widgets(nb)
         nbformat.write(nb, src / "notebooks" / f"{name}.ipynb")
         chapters.append(f"notebooks/{name}")
         params = ", ".join(f"`{k}={v}`" for k, v in sorted(record.get("parameters", {}).items())) or "defaults"
