@@ -5,6 +5,7 @@ the target (``os.replace`` is atomic on POSIX), so an interrupted run leaves the
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -12,6 +13,12 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+#: write errors a user can act on, and what to do about each
+_WRITE_ERRNOS = {errno.ENOSPC: "the disk is full — free space and run again",
+                 errno.EDQUOT: "the disk quota is exceeded — free space and run again",
+                 errno.EROFS: "the file system is read-only — give a writable output folder",
+                 errno.EACCES: "permission denied — give a folder you may write to"}
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[Any], None], mode: str = "w") -> Path:
@@ -28,11 +35,14 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Any], None], mode: st
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:
+            raise OSError(exc.errno, f"cannot write {path}: {_WRITE_ERRNOS[exc.errno]} ({os.strerror(exc.errno)}); "
+                                     f"the previous {path.name}, if any, is unchanged") from exc
         raise
     return path
 

@@ -57,6 +57,38 @@ def batch_order(n: int, epoch: int, seed: int) -> torch.Tensor:
     return torch.randperm(n, generator=g)
 
 
+def checkpoint_problem(exc: BaseException) -> str:
+    """What is wrong with a checkpoint, in one line: the error's first line, without PyTorch's advice to load it with
+    ``weights_only=False`` (that runs code from the file: unsafe for a file of unknown origin)."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if "weights_only" in str(exc) or "Weights only load failed" in first:
+        return f"{type(exc).__name__}: not a checkpoint this code wrote, or a damaged one"
+    return f"{type(exc).__name__}: {first[:300]}"
+
+
+def bad_checkpoints(paths) -> dict[Path, str]:
+    """Every existing checkpoint among ``paths`` that cannot be read, with its problem — so a run reports them all
+    at once, before it trains anything, instead of failing on the first."""
+    bad = {}
+    for p in map(Path, paths):
+        if p.exists():
+            try:
+                state = torch.load(p, map_location="cpu", weights_only=True)
+                if not isinstance(state, dict) or "modules" not in state:
+                    bad[p] = "not a checkpoint of modgap.training (no modules in it)"
+            except Exception as exc:
+                bad[p] = checkpoint_problem(exc)
+    return bad
+
+
+def refuse_bad_checkpoints(paths) -> None:
+    """Raise one error that lists every unreadable checkpoint among ``paths`` (``bad_checkpoints``)."""
+    bad = bad_checkpoints(paths)
+    if bad:
+        raise RuntimeError(f"{len(bad)} checkpoint(s) cannot be used; delete them to train those models from scratch "
+                           "(nothing was trained):\n" + "\n".join(f"  {p}: {why}" for p, why in bad.items()))
+
+
 def fit(modules: dict[str, nn.Module], step: Callable[[torch.Tensor, float], tuple[torch.Tensor, dict]],
         n_samples: int, epochs: int, batch_size: int = 128, lr: float = 1e-3, weight_decay: float = 0.0,
         seed: int = 0, checkpoint: str | Path | None = None, device=None, amp: str = "auto",
@@ -102,8 +134,8 @@ def _fit(modules, step, n_samples, epochs, batch_size, lr, weight_decay, seed, c
                 m.load_state_dict(state["modules"][name])
             opt.load_state_dict(state["optimizer"])
         except Exception as exc:
-            raise RuntimeError(f"checkpoint {ckpt} cannot be used ({type(exc).__name__}: {exc}); "
-                               "delete it to train from scratch") from exc
+            raise RuntimeError(f"checkpoint {ckpt} cannot be used ({checkpoint_problem(exc)}); "
+                               "delete it to train from scratch") from None
         torch.set_rng_state(state["rng"])
         result.start_epoch = int(state["epoch"])
         result.history = list(state["history"])

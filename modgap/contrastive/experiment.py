@@ -128,8 +128,10 @@ def train_towers(jobs: list[dict], workers: int = 0, device=None, progress_bar: 
     Returns ``(seconds, epochs trained)`` per job, in order; load the models afterwards with
     ``train_or_load_tower`` (same arguments)."""
     from modgap.executor import run_jobs
+    from modgap.training import refuse_bad_checkpoints
 
     jobs = [{**job, "device": device} for job in jobs]
+    refuse_bad_checkpoints(j["data"].checkpoint(j["cfg"], j["folder"]) for j in jobs)  # every bad one at once
     on_accelerator = torch.device(device or "cpu").type != "cpu"
     names = [j["data"].checkpoint(j["cfg"], j["folder"]).stem for j in jobs]
     return run_jobs(_timed_tower, jobs, workers=1 if on_accelerator else workers, scheduler=scheduler, names=names,

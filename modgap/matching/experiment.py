@@ -24,6 +24,7 @@ from modgap.matching.methods import METHODS, MatchConfig, train_matcher, train_p
 from modgap.matching.tasks import MATCHING_TASKS, MatchingTask
 from modgap.seed import DATA_DRAWS, data_seed
 from modgap.tooling.params import at_least, one_of, subset_of
+from modgap.training import refuse_bad_checkpoints
 
 #: The parameters that notebooks 02, 03 and 04 share, with their rules (``modgap.check_parameters``).
 PARAMETERS = dict(seed=int, device=str, smoke=(bool, type(None)), tasks=subset_of(MATCHING_TASKS), epochs=at_least(1),
@@ -127,14 +128,25 @@ def checkpoint_path(T: MatchingTask, cfg: MatchConfig, ckpt_dir: Path, phi: Perc
     return Path(ckpt_dir) / f"{T.key}-{cfg.method}-s{cfg.seed}-e{cfg.epochs}-{cfg.digest(**context)}.pt"
 
 
+def _config(T: MatchingTask, method: str, seed: int, epochs: int, **config) -> MatchConfig:
+    return MatchConfig(method=method, dim=T.dim, epochs=epochs, n_ids=T.n_ids, seed=seed, **config)
+
+
 def train_or_load(T: MatchingTask, method: str, seed: int, epochs: int, ckpt_dir: Path, phi: PerceptualNet | None = None,
                   device=None, progress_bar: bool = False, **config):
     """Return ``(model, FitResult)``; ``FitResult.epochs_run == 0`` means it was loaded from its checkpoint.
     ``config``: other ``MatchConfig`` settings (e.g. ``perceptual="ssim"``); they are part of the checkpoint's name."""
-    cfg = MatchConfig(method=method, dim=T.dim, epochs=epochs, n_ids=T.n_ids, seed=seed, **config)
+    cfg = _config(T, method, seed, epochs, **config)
     return train_matcher(cfg, T.a, T.b, T.ids, phi=phi.net if cfg.uses_phi and phi is not None else None,
                          device=device, progress_bar=progress_bar, checkpoint=checkpoint_path(T, cfg, ckpt_dir, phi),
                          redraw=T.redraw)
+
+
+def job_checkpoint(job: dict) -> Path:
+    """Where the model of a ``train_or_load`` job (its keyword arguments) is kept."""
+    j = {k: v for k, v in job.items() if k not in ("device", "progress_bar")}
+    T, phi, ckpt_dir = j.pop("T"), j.pop("phi", None), j.pop("ckpt_dir")
+    return checkpoint_path(T, _config(T, j.pop("method"), j.pop("seed"), j.pop("epochs"), **j), ckpt_dir, phi)
 
 
 def matching_jobs(data: dict[tuple[str, int], MatchingTask], methods, S: MatchingSettings,
@@ -190,6 +202,7 @@ def train_all(jobs: list[dict], workers: int = 0, device=None, progress_bar: boo
     if workers < 0:
         raise ValueError(f"workers must be >= 0 (0: one per core), got {workers}")
     jobs = [{**job, "device": device} for job in jobs]
+    refuse_bad_checkpoints(job_checkpoint(j) for j in jobs)  # every bad one at once, before any training
     on_accelerator = torch.device(device or "cpu").type != "cpu"
     start = sorted(range(len(jobs)), key=lambda i: -METHODS[jobs[i]["method"]].step_cost)  # stable: else as given
     names = [f"{j['T'].key}-{j['method']}-s{j['seed']}" for j in jobs]

@@ -182,8 +182,8 @@ def run_notebook(notebook: str | Path, out_dir: str | Path, parameters: dict | N
     params = dict(parameters or {})
     if "output_dir" not in params and "output_dir" in declared_parameters(notebook):
         params["output_dir"] = str(Path(out_dir).resolve())
+    check_known(notebook, params)  # before the folder exists: a parameter the notebook lacks leaves nothing behind
     out_dir = run_folder(out_dir, params)  # where the notebook writes, resolved as the notebook resolves it
-    check_known(notebook, params)
     from modgap.io import file_lock
 
     with file_lock(out_dir / f".{notebook.stem}", what=f"{out_dir} ({notebook.name})"):  # one run per folder at a time
@@ -305,7 +305,11 @@ def gather_results(runs_dir: str | Path = RUNS_DIR, smoke: bool = False):
     for csv in sorted(runs_dir.glob("[0-9][0-9]_*/results.csv")):  # notebook folders only, not a profile's runs
         if csv.parent.name.endswith("-smoke") != smoke:
             continue
-        df = pd.read_csv(csv)
+        try:
+            df = pd.read_csv(csv)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            raise ParameterError(f"{csv} is not a readable results table ({type(exc).__name__}: {exc}); delete it, "
+                                 f"or run {csv.parent.name.removesuffix('-smoke')} again to rewrite it") from None
         df.insert(0, "notebook", csv.parent.name)
         frames.append(df)
     if not frames:
@@ -361,7 +365,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--force", action="store_true",
                     help="run every notebook again, even one whose finished run has the same notebook, parameters and code")
     args = ap.parse_args(argv)
-    if args.smoke:
+    params = {k: _parse_value(v) for k, v in args.parameter}
+    if args.smoke or params.get("smoke") is True:  # -p smoke True is the same smoke run (and regathers its table)
         os.environ["MODGAP_SMOKE"] = "1"
     from modgap.tooling.params import smoke_default
 
@@ -379,7 +384,6 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     notebooks = run_order([Path(n) for n in args.notebooks] or numbered_notebooks())
-    params = {k: _parse_value(v) for k, v in args.parameter}
     if "output_dir" in params and not str(params["output_dir"] or "").strip():
         print("[modgap] -p output_dir is empty: give a folder; an empty one would write into the repository root",
               file=sys.stderr)
@@ -392,6 +396,28 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     runs = Path(args.runs_dir).resolve() if args.runs_dir else (REPO_ROOT / profile_runs if profile_runs else RUNS_DIR)
     failures = []
+    try:
+        _run_all(notebooks, runs, profile, params, args, timeout, failures)
+    except KeyboardInterrupt:
+        print("\n[modgap] stopped (Ctrl-C). Finished epochs are checkpointed and each interrupted notebook's folder keeps "
+              "its previous results; run the same command again to resume.", file=sys.stderr)
+        return 130
+    try:
+        print_reference_comparison(runs, smoke=args.smoke)
+        table = gather_results(runs, smoke=args.smoke)
+    except ParameterError as exc:
+        print(f"[modgap] {exc}", file=sys.stderr)
+        return 1
+    if table is not None:
+        name = "results-smoke.csv" if args.smoke else "results.csv"
+        print(f"[modgap] results table: {runs / name} ({len(table)} rows)")
+    if failures:
+        print(f"[modgap] {len(failures)} notebook(s) failed: {', '.join(failures)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _run_all(notebooks, runs: Path, profile: dict, params: dict, args, timeout: int, failures: list) -> None:
     for nb in notebooks:
         t0 = time.perf_counter()
         # the profile's settings for this notebook, then what the command line says
@@ -413,15 +439,6 @@ def main(argv: list[str] | None = None) -> int:
 
         write_json(out.parent / "run.json", run_record(nb_params, seconds, args.profile, fp))
         print(f"[modgap] {nb.name} done in {seconds:.0f} s -> {_shown(out, Path.cwd())}", flush=True)
-    print_reference_comparison(runs, smoke=args.smoke)
-    table = gather_results(runs, smoke=args.smoke)
-    if table is not None:
-        name = "results-smoke.csv" if args.smoke else "results.csv"
-        print(f"[modgap] results table: {runs / name} ({len(table)} rows)")
-    if failures:
-        print(f"[modgap] {len(failures)} notebook(s) failed: {', '.join(failures)}", file=sys.stderr)
-        return 1
-    return 0
 
 
 if __name__ == "__main__":

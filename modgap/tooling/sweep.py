@@ -53,6 +53,8 @@ def load_grid(path: str | Path) -> Grid:
         raise FileNotFoundError(f"grid file {path} does not exist")
     try:
         doc = yaml.safe_load(path.read_text())
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not a text file (a grid is YAML, e.g. grid: {{seed: [0, 1]}})") from None
     except yaml.YAMLError as exc:
         raise ValueError(f"{path}: not valid YAML ({exc})") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("grid"), dict) or not doc["grid"]:
@@ -70,12 +72,21 @@ def load_grid(path: str | Path) -> Grid:
     return Grid(doc["grid"], fixed, doc.get("metric"))
 
 
+#: the longest run folder name: file systems refuse names over 255 bytes, and a name has ``-smoke`` added in smoke mode
+MAX_RUN_NAME = 120
+
+
 def run_name(params: dict) -> str:
-    """A folder name for one combination, e.g. ``seed=0__temperature=0.1``."""
-    def fmt(v):
-        s = str(v).replace("/", "_").replace(" ", "")
-        return s
-    return "__".join(f"{k}={fmt(v)}" for k, v in params.items())
+    """A folder name for one combination, e.g. ``seed=0__temperature=0.1``. One too long for a file system is cut
+    and ends in a digest of the whole combination, so it stays unique and the same on a rerun."""
+    import hashlib
+    import json
+
+    name = "__".join(f"{k}={str(v).replace('/', '_').replace(' ', '')}" for k, v in params.items())
+    if len(name.encode()) <= MAX_RUN_NAME:
+        return name
+    digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[:12]
+    return name.encode()[:MAX_RUN_NAME - 14].decode(errors="ignore") + "__" + digest
 
 
 def _run_one(notebook: str, out_dir: str, params: dict, smoke: bool, timeout: int) -> dict:
