@@ -8,9 +8,9 @@ the small helpers below. The two tracks: :mod:`modgap.matching` (cmUNet/MarrNet,
 """
 from modgap import io  # noqa: F401  (modgap.io.save_figure, save_results)
 from modgap.device import describe_device, get_device
+from modgap.parameters import ParameterError, check_parameters, require, smoke_default, start_run
 from modgap.paths import DATA_DIR, REPO_ROOT, RUNS_DIR, output_dir
 from modgap.seed import seed_everything
-from modgap.tooling.params import ParameterError, check_parameters, require, smoke_default, start_run
 
 __version__ = "0.1.0"
 __all__ = ["seed_everything", "get_device", "describe_device", "check_parameters", "require",

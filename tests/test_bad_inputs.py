@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import torch
 
+from modgap.parameters import ParameterError
 from modgap.paths import REPO_ROOT
-from modgap.tooling.params import ParameterError
 from modgap.tooling.runner import NotebookFailed, run_notebook
 
 # notebook, parameters, what the error must say (a regular expression): the notebook stops in its check cell

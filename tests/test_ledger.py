@@ -94,7 +94,7 @@ def test_precision_table_groups_baselines_and_projects_seeds_as_one_over_root_n(
 
 
 def test_profiles_load_and_unknown_ones_are_named():
-    from modgap.tooling.params import ParameterError
+    from modgap.parameters import ParameterError
     from modgap.tooling.runner import load_profile, main
 
     assert load_profile("default") == ({}, None)

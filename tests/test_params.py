@@ -1,6 +1,6 @@
 import pytest
 
-from modgap.tooling.params import ParameterError, check_parameters, require, smoke_default
+from modgap.parameters import ParameterError, check_parameters, require, smoke_default
 
 
 def test_valid_parameters_returned_and_int_accepted_for_float():
@@ -48,7 +48,7 @@ def test_require_and_smoke_default(monkeypatch):
 
 
 def test_rules_name_the_parameter_and_the_rule():
-    from modgap.tooling.params import at_least, between, numbers, one_of, positive, subset_of
+    from modgap.parameters import at_least, between, numbers, one_of, positive, subset_of
 
     spec = dict(epochs=at_least(1), n=between(100, 200), tau=positive(), kind=one_of("a", "b"),
                 tasks=subset_of(["x", "y"]), fractions=numbers(lambda f: 0 <= f < 1, "in [0, 1)"))
@@ -76,7 +76,7 @@ def test_float_parameters_written_as_yaml_exponents_are_floats():
 def test_start_run_resolves_smoke_output_and_device(tmp_path, monkeypatch):
     from types import SimpleNamespace
 
-    from modgap.tooling.params import start_run
+    from modgap.parameters import start_run
 
     monkeypatch.setenv("MODGAP_SMOKE", "1")
     smoke, out, device = start_run(SimpleNamespace(smoke=None, output_dir=str(tmp_path / "nb"), device="cpu", seed=1))
@@ -85,7 +85,7 @@ def test_start_run_resolves_smoke_output_and_device(tmp_path, monkeypatch):
 
 def test_a_profile_reaches_a_notebook_opened_in_jupyterlab(capsys):
     # make lab PROFILE=classroom: JupyterLab's kernel knows its notebook (JPY_SESSION_NAME), the profile applies
-    from modgap.tooling.params import profile_parameters
+    from modgap.parameters import profile_parameters
 
     env = {"MODGAP_PROFILE": "classroom", "JPY_SESSION_NAME": "/x/notebooks/05_closing_the_gap.ipynb"}
     values = profile_parameters(env)
@@ -99,7 +99,7 @@ def test_a_profile_reaches_a_notebook_opened_in_jupyterlab(capsys):
     old = dict(os.environ)
     os.environ.update(env)
     try:
-        from modgap.tooling.params import check_parameters
+        from modgap.parameters import check_parameters
 
         assert check_parameters(ns, n_seeds=int, epochs=int).n_seeds == 1  # the profile's value wins
     finally:
@@ -108,7 +108,7 @@ def test_a_profile_reaches_a_notebook_opened_in_jupyterlab(capsys):
 
 
 def test_a_malformed_profile_is_named(tmp_path):
-    from modgap.tooling.params import ParameterError
+    from modgap.parameters import ParameterError
     from modgap.tooling.runner import load_profile
 
     bad = tmp_path / "bad.yaml"

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from modgap.tooling.params import ParameterError
+from modgap.parameters import ParameterError
 from modgap.tooling.runner import NotebookFailed, check_known, gather_results, numbered_notebooks, run_notebook
 
 PARAMS = "x = 1\noutput_dir = 'runs/t'"

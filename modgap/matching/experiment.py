@@ -22,8 +22,8 @@ from torch import nn
 
 from modgap.matching.methods import METHODS, MatchConfig, train_matcher, train_perceptual_net
 from modgap.matching.tasks import MATCHING_TASKS, MatchingTask
+from modgap.parameters import at_least, one_of, subset_of
 from modgap.seed import DATA_DRAWS, data_seed
-from modgap.tooling.params import at_least, one_of, subset_of
 from modgap.training import refuse_bad_checkpoints
 
 #: The parameters that notebooks 02, 03 and 04 share, with their rules (``modgap.check_parameters``).

@@ -1,12 +1,12 @@
-"""Tooling around the notebooks, the same for both tracks.
+"""Tooling around the notebooks, the same for both tracks. (A notebook's own set-up — checking its parameters,
+``start_run`` — is ``modgap.parameters``, which the tracks import too.)
 
-- ``params``: checking a notebook's papermill parameters, and ``start_run`` (smoke mode, output folder, device);
 - ``runner``: ``python -m modgap.tooling.runner`` executes the numbered notebooks (``make run``);
 - ``sweep``: ``python -m modgap.tooling.sweep`` runs one notebook over a YAML grid, locally or on Dask;
 - ``assignments``: student notebooks generated from the solution notebooks (``make assignments``);
 - ``checks``: the check cells of the exercises;
 - ``book``: a Jupyter Book of one run, offline (``make book``; ``make report`` is the same);
 - ``ledger``: the claims ledger published into ``results/`` and the README (``make reference``);
-- ``timings``: the README's timing block, from ``results/timings.json`` (``benchmarks/timings.py``);
+- ``timings``: the timing block of docs/speed.md, from ``results/timings.json`` (``benchmarks/timings.py``);
 - ``forest``: forest plots of estimates with intervals.
 """

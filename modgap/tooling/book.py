@@ -222,8 +222,8 @@ def main(argv=None) -> int:
                     help="the smoke run's notebooks (default: whichever run executed a notebook last)")
     ap.add_argument("--out", help="where the book goes (default: <runs-dir>/book or book-smoke)")
     args = ap.parse_args(argv)
+    from modgap.parameters import ParameterError, load_profile
     from modgap.paths import REPO_ROOT
-    from modgap.tooling.params import ParameterError, load_profile
 
     try:
         profile_dir = load_profile(args.profile)[1] if args.profile else None

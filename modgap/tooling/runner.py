@@ -16,8 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+from modgap.parameters import ParameterError, _profile_document, load_profile  # noqa: F401  (load_profile: the runner's API)
 from modgap.paths import REPO_ROOT, RUNS_DIR
-from modgap.tooling.params import ParameterError, _profile_document, load_profile  # noqa: F401  (load_profile: the runner's API)
 
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 
@@ -148,8 +148,8 @@ def fingerprint(notebook: str | Path, parameters: dict, smoke: bool) -> str:
 
 def run_folder(out_dir: str | Path, parameters: dict) -> Path:
     """The folder a notebook run writes to: ``output_dir`` when given, else ``out_dir``; ``-smoke`` appended in smoke mode."""
+    from modgap.parameters import smoke_default
     from modgap.paths import output_dir
-    from modgap.tooling.params import smoke_default
 
     smoke = parameters.get("smoke")
     return output_dir(parameters.get("output_dir", out_dir), smoke=smoke_default(smoke if isinstance(smoke, bool) else None))
@@ -368,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
     params = {k: _parse_value(v) for k, v in args.parameter}
     if args.smoke or params.get("smoke") is True:  # -p smoke True is the same smoke run (and regathers its table)
         os.environ["MODGAP_SMOKE"] = "1"
-    from modgap.tooling.params import smoke_default
+    from modgap.parameters import smoke_default
 
     try:
         args.smoke = smoke_default(None)  # --smoke, or MODGAP_SMOKE=1 in the environment: the same run

@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
+from modgap.parameters import ParameterError
 from modgap.paths import RUNS_DIR
-from modgap.tooling.params import ParameterError
 
 
 @dataclass

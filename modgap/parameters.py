@@ -1,4 +1,5 @@
-"""Checking a notebook's papermill parameters, and starting its run.
+"""A notebook's set-up: checking its papermill parameters, starting its run, and the profiles that supply them.
+Both tracks and the tooling use it (``modgap.check_parameters`` and ``modgap.start_run`` are these).
 
 Each notebook's ``parameters`` cell holds literals only. The cell after it calls
 :func:`check_parameters` with the expected type — or a :class:`Rule` — of every parameter, then
