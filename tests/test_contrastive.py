@@ -81,3 +81,29 @@ def test_interval_estimates_of_two_tower_comparisons():
         estimates([scrambled] + closed[1:], closed, n_boot=50)
     with pytest.raises(ValueError, match="one of each per test pair"):
         pair_units(x, x, labels[:-1], seed=0)
+
+
+def test_tower_settings_follow_the_parameters_and_draw_per_seed(tmp_path):
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from modgap.contrastive.experiment import SMOKE_SIZES, settings
+
+    P = SimpleNamespace(seed=3, n_seeds=2, epochs=5, batch_size=64, n_train=150, temperature=0.1, low_temperature=0.01,
+                        text_encoder="scratch", data_draw="per-seed")
+    S = settings(P, smoke=False)
+    assert (S.seeds, S.epochs, S.n_train, S.n_total) == ([3, 4], 5, 150, 3000)
+    assert settings(P, smoke=False, epochs=9).epochs == 9  # 08's tower_epochs
+    small = settings(P, smoke=True)
+    assert (small.seeds, small.epochs, small.n_train, small.n_total) == ([3], SMOKE_SIZES["epochs"], 256, 512)
+    S = replace(S, n_total=200)
+    draws = S.draws()
+    assert [d.seed for d in draws.values()] == [3, 4] and not np.array_equal(draws[3].labels, draws[4].labels)
+    fixed = replace(S, data_draw="fixed").draws()
+    assert fixed[3] is fixed[4] and fixed[4].seed == 3  # one draw, shared
+    jobs = S.jobs(draws, tmp_path)
+    assert list(jobs)[:2] == [(next(iter(S.methods())), 3), (next(iter(S.methods())), 4)]
+    assert len(jobs) == 2 * len(S.methods())
+    assert all(j["cfg"].seed == s and j["data"] is draws[s] and j["cfg"].epochs == 5 for (_, s), j in jobs.items())

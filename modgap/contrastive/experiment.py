@@ -15,11 +15,21 @@ import torch
 
 from modgap.contrastive.two_tower import TwoTower, TwoTowerConfig, checkpoint_name, train_two_tower
 from modgap.losses import CLIP_INITIAL_TEMPERATURE
+from modgap.parameters import at_least, between, one_of
+from modgap.seed import DATA_DRAWS, data_seed
 
 #: the shipped Fashion-MNIST subset: 05 uses all of it, the first ``n_train`` (after a seeded shuffle) to train
 N_PAIRS = 3000
 #: smoke mode (tiny and fast) in 05 and 08: one seed, one epoch, 256 of 512 pairs for training
 SMOKE_SIZES = dict(epochs=1, n_train=256, n_total=512)
+
+
+#: The two-tower parameters of notebook 05, with their rules (``modgap.check_parameters``); notebook 08 takes the
+#: same ones (its tower epochs as ``tower_epochs``), so that it loads the models 05 trained.
+PARAMETERS = dict(seed=int, n_seeds=at_least(1), device=str, smoke=(bool, type(None)), epochs=at_least(1),
+                  batch_size=at_least(2), n_train=between(100, 2900), temperature=between(0.001, 10, float),
+                  low_temperature=between(0.001, 10, float), text_encoder=one_of("minilm", "scratch"),
+                  data_draw=one_of(*DATA_DRAWS), output_dir=str)
 
 
 def gap_closing_methods(temperature: float, low_temperature: float) -> dict[str, tuple[str, float, bool]]:
@@ -112,6 +122,55 @@ def train_or_load_tower(data: CaptionedImages, cfg: TwoTowerConfig, folder: str 
     complete checkpoint is there (``FitResult.epochs_run == 0``), else trained (or resumed) and kept there."""
     tr = data.train
     return train_two_tower(cfg, data.images[tr], data.text[tr], device=device, checkpoint=data.checkpoint(cfg, folder))
+
+
+@dataclass(frozen=True)
+class TowerSettings:
+    """What notebooks 05 and 08 train as two-tower models, derived from their parameters by ``settings``."""
+
+    seed: int  # the run's seed (its data seed when data_draw = "fixed")
+    seeds: list[int]  # model seeds
+    epochs: int
+    batch_size: int
+    n_train: int
+    n_total: int
+    temperature: float
+    low_temperature: float
+    text_encoder: str
+    data_draw: str = "per-seed"
+
+    def methods(self) -> dict[str, tuple[str, float, bool]]:
+        """05's rows: ``gap_closing_methods`` at this run's temperatures."""
+        return gap_closing_methods(self.temperature, self.low_temperature)
+
+    def draws(self, cache_dir: str | Path | None = None) -> dict[int, CaptionedImages]:
+        """``model seed -> CaptionedImages``: the data each seed trains and is tested on (``data_draw``)."""
+        drawn: dict[int, CaptionedImages] = {}
+        for s in self.seeds:
+            d = data_seed(s, self.seed, self.data_draw)
+            drawn.setdefault(d, captioned_images(d, self.n_train, self.n_total, self.text_encoder, cache_dir=cache_dir))
+        return {s: drawn[data_seed(s, self.seed, self.data_draw)] for s in self.seeds}
+
+    def jobs(self, draws: dict[int, CaptionedImages], folder: str | Path) -> dict[tuple[str, int], dict]:
+        """``(method, seed) -> keyword arguments of train_or_load_tower``, method by method, seed by seed."""
+        return {(name, s): dict(data=draws[s], folder=Path(folder),
+                                cfg=TwoTowerConfig(variant=variant, temperature=tau, learnable_temperature=learn,
+                                                   epochs=self.epochs, batch_size=self.batch_size, seed=s))
+                for name, (variant, tau, learn) in self.methods().items() for s in self.seeds}
+
+
+def settings(P, smoke: bool, epochs: int | None = None) -> TowerSettings:
+    """The two-tower settings of 05 from its parameters ``P`` (``PARAMETERS``); 08 passes its ``tower_epochs`` as
+    ``epochs``. Smoke mode: ``SMOKE_SIZES`` and one seed."""
+    if smoke:
+        sizes = dict(seeds=[P.seed], epochs=SMOKE_SIZES["epochs"], n_train=SMOKE_SIZES["n_train"],
+                     n_total=SMOKE_SIZES["n_total"])
+    else:
+        sizes = dict(seeds=list(range(P.seed, P.seed + P.n_seeds)), epochs=epochs or P.epochs, n_train=P.n_train,
+                     n_total=N_PAIRS)
+    return TowerSettings(seed=P.seed, batch_size=P.batch_size, temperature=P.temperature,
+                         low_temperature=P.low_temperature, text_encoder=P.text_encoder,
+                         data_draw=getattr(P, "data_draw", "per-seed"), **sizes)
 
 
 def _timed_tower(job: dict) -> tuple[float, int]:
