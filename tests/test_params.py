@@ -115,3 +115,32 @@ def test_a_malformed_profile_is_named(tmp_path):
     bad.write_text("runs_dir: runs/x\nnotebooks:\n  05_closing_the_gap: {epochs: [1,\n")
     with pytest.raises(ParameterError, match=r"bad.yaml: not valid YAML \(line"):
         load_profile(str(bad))
+
+
+def _defaults(stem: str) -> dict:
+    """A notebook's parameters cell, as the values it assigns (literals only, as papermill needs)."""
+    import ast
+
+    import nbformat
+
+    from modgap.paths import REPO_ROOT
+
+    nb = nbformat.read(REPO_ROOT / "notebooks" / f"{stem}.ipynb", as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    return {t.id: ast.literal_eval(node.value) for node in ast.parse(cell.source).body
+            for t in node.targets if isinstance(node, ast.Assign)}
+
+
+def test_notebook_08s_defaults_are_03s_and_05s_so_it_loads_their_models():
+    """08 declares 03's matching parameters and 05's two-tower ones (papermill needs literals in each notebook);
+    this keeps them in step — a default changed in one and not the other would make 08 retrain instead of load."""
+    from modgap.contrastive.experiment import PARAMETERS as TOWERS
+    from modgap.matching.experiment import PARAMETERS as MATCHING
+
+    d3, d5, d8 = _defaults("03_marrnet_vs_baselines"), _defaults("05_closing_the_gap"), _defaults("08_connecting_the_lines")
+    shared = [k for k in MATCHING if k not in ("output_dir", "workers") and k in d3]
+    assert {k: d8[k] for k in shared} == {k: d3[k] for k in shared}
+    assert d8["n_seeds"] == d3["n_seeds"] == d5["n_seeds"]
+    towers = [k for k in TOWERS if k not in ("output_dir", "epochs", "seed", "device", "smoke", "n_seeds")]
+    assert {k: d8[k] for k in towers} == {k: d5[k] for k in towers}
+    assert d8["tower_epochs"] == d5["epochs"]
