@@ -13,9 +13,9 @@ Where the jobs go (``scheduler``, else the environment variable ``MODGAP_SCHEDUL
 - ``"local"`` or ``"local:N"``: a Dask ``LocalCluster`` of N one-thread worker processes (N = ``workers`` or one per
   core) for the length of the call — the same path as a real cluster, on this machine.
 - ``"tcp://host:8786"`` (any Dask address): the jobs run on that scheduler's workers (e.g. started by
-  ``dask-jobqueue`` on Slurm; README, "Beyond one machine"). A worker that dies mid-job is retried once on
-  another (an interrupted training resumes from its last checkpointed epoch); a job that fails raises an error
-  naming it.
+  ``dask-jobqueue`` on Slurm; README, "Beyond one machine"). A job whose worker dies is run again on
+  another (up to Dask's ``distributed.scheduler.allowed-failures``, 3 by default; the training resumes from its
+  last checkpointed epoch), a job that raises is retried once, and then the error names the job.
 
 Jobs must be picklable (dictionaries of tensors, numbers and settings are) and ``fn`` importable (a module-level
 function), because they travel to other processes.
