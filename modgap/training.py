@@ -73,12 +73,24 @@ def bad_checkpoints(paths) -> dict[Path, str]:
     for p in map(Path, paths):
         if p.exists():
             try:
-                state = torch.load(p, map_location="cpu", weights_only=True)
+                # mmap: the archive's index and small objects are read, the weights are not (training loads them)
+                state = torch.load(p, map_location="cpu", weights_only=True, mmap=True)
                 if not isinstance(state, dict) or "modules" not in state:
                     bad[p] = "not a checkpoint of modgap.training (no modules in it)"
             except Exception as exc:
                 bad[p] = checkpoint_problem(exc)
     return bad
+
+
+def timed_training(train: Callable, job: dict) -> tuple[float, int]:
+    """``(seconds, epochs trained)`` of ``train(**job)`` — a train-or-load function that returns ``(model, FitResult)``;
+    0 epochs means it loaded a finished checkpoint. What ``train_all`` and ``train_towers`` run in each worker
+    (``functools.partial(timed_training, train)`` travels to another process)."""
+    import time
+
+    t0 = time.perf_counter()
+    _, res = train(**job)
+    return time.perf_counter() - t0, res.epochs_run
 
 
 def refuse_bad_checkpoints(paths) -> None:

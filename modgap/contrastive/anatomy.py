@@ -69,8 +69,6 @@ def shift_along_gap(x, y, lam: float, g: np.ndarray | None = None):
     return l2_normalize(x - 0.5 * lam * g), l2_normalize(y + 0.5 * lam * g)
 
 
-
-
 def shift_loss_curve(x, y, lams, temperature: float, g: np.ndarray | None = None, counts=None) -> np.ndarray:
     """InfoNCE of the pairs (x, y) after ``shift_along_gap`` by each λ in ``lams``, without re-embedding:
     with a = λ/2 and unit rows, (x − ag)·(y + ag) = x·y + a(x·g) − a(g·y) − a² and ‖x − ag‖² = 1 − 2a(x·g) + a²,

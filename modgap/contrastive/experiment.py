@@ -6,8 +6,8 @@ setting and the data, so notebook 08 loads the models 05 trained (and trains the
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -173,12 +173,6 @@ def settings(P, smoke: bool, epochs: int | None = None) -> TowerSettings:
                          data_draw=getattr(P, "data_draw", "per-seed"), **sizes)
 
 
-def _timed_tower(job: dict) -> tuple[float, int]:
-    t0 = time.perf_counter()
-    _, res = train_or_load_tower(**job)
-    return time.perf_counter() - t0, res.epochs_run
-
-
 def train_towers(jobs: list[dict], workers: int = 0, device=None, progress_bar: bool = True,
                  scheduler: str | None = None) -> list[tuple[float, int]]:
     """Train every job (keyword arguments ``data``, ``cfg``, ``folder`` of ``train_or_load_tower``) into its
@@ -187,13 +181,14 @@ def train_towers(jobs: list[dict], workers: int = 0, device=None, progress_bar: 
     Returns ``(seconds, epochs trained)`` per job, in order; load the models afterwards with
     ``train_or_load_tower`` (same arguments)."""
     from modgap.executor import run_jobs
-    from modgap.training import refuse_bad_checkpoints
+    from modgap.training import refuse_bad_checkpoints, timed_training
 
     jobs = [{**job, "device": device} for job in jobs]
     refuse_bad_checkpoints(j["data"].checkpoint(j["cfg"], j["folder"]) for j in jobs)  # every bad one at once
     on_accelerator = torch.device(device or "cpu").type != "cpu"
     names = [j["data"].checkpoint(j["cfg"], j["folder"]).stem for j in jobs]
-    return run_jobs(_timed_tower, jobs, workers=1 if on_accelerator else workers, scheduler=scheduler, names=names,
+    return run_jobs(partial(timed_training, train_or_load_tower), jobs, workers=1 if on_accelerator else workers,
+                    scheduler=scheduler, names=names,
                     progress_bar=progress_bar, desc="two-tower training")
 
 

@@ -13,8 +13,8 @@ another (on 2 cores, the ten visible–thermal models of notebook 03: 54 s inste
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import torch
@@ -24,7 +24,7 @@ from modgap.matching.methods import METHODS, MatchConfig, train_matcher, train_p
 from modgap.matching.tasks import MATCHING_TASKS, MatchingTask
 from modgap.parameters import at_least, one_of, subset_of
 from modgap.seed import DATA_DRAWS, data_seed
-from modgap.training import refuse_bad_checkpoints
+from modgap.training import refuse_bad_checkpoints, timed_training
 
 #: The parameters that notebooks 02, 03 and 04 share, with their rules (``modgap.check_parameters``).
 PARAMETERS = dict(seed=int, device=str, smoke=(bool, type(None)), tasks=subset_of(MATCHING_TASKS), epochs=at_least(1),
@@ -172,18 +172,11 @@ def matching_jobs(data: dict[tuple[str, int], MatchingTask], methods, S: Matchin
 
 def cpu_workers(device=None, n_jobs: int | None = None) -> int:
     """How many training processes ``train_all`` runs at once: one per core that torch may use on a CPU
-    (these models are too small to keep two threads busy: on 2 cores, two 1-thread MarrNet trainings side by
-    side take 65 ms per step each, one 2-thread training 80 ms), one on a GPU."""
-    device = torch.device(device or "cpu")
-    if device.type != "cpu":
-        return 1
-    return max(1, min(torch.get_num_threads(), n_jobs or 1 << 30))
+    (``modgap.executor.local_workers``; these models are too small to keep two threads busy: on 2 cores, two
+    1-thread MarrNet trainings side by side take 65 ms per step each, one 2-thread training 80 ms), one on a GPU."""
+    from modgap.executor import local_workers
 
-
-def _timed_train(job: dict) -> tuple[float, int]:
-    t0 = time.perf_counter()
-    _, res = train_or_load(**job)
-    return time.perf_counter() - t0, res.epochs_run
+    return 1 if torch.device(device or "cpu").type != "cpu" else local_workers(0, n_jobs or 1 << 30)
 
 
 def train_all(jobs: list[dict], workers: int = 0, device=None, progress_bar: bool = True,
@@ -206,6 +199,6 @@ def train_all(jobs: list[dict], workers: int = 0, device=None, progress_bar: boo
     on_accelerator = torch.device(device or "cpu").type != "cpu"
     start = sorted(range(len(jobs)), key=lambda i: -METHODS[jobs[i]["method"]].step_cost)  # stable: else as given
     names = [f"{j['T'].key}-{j['method']}-s{j['seed']}" for j in jobs]
-    return run_jobs(_timed_train, jobs, workers=1 if on_accelerator else workers or cpu_workers(device, len(jobs)),
+    return run_jobs(partial(timed_training, train_or_load), jobs, workers=1 if on_accelerator else workers,
                     scheduler=scheduler, start=start, names=names,
                     progress_bar=progress_bar, desc="training")
