@@ -47,6 +47,24 @@ def test_gather_computes_verdicts_and_lists_missing_notebooks(tmp_path):
     assert empty.empty and missing == ["05_y"]
 
 
+def test_claims_placed_with_output_dir_are_found_by_their_ids(tmp_path):
+    import os
+
+    save_claims(tmp_path / "mine" / "marrnet-run", [dict(r, id=r["id"].replace("c0.", "c3.")) for r in _rows()])
+    save_claims(tmp_path / "mine" / "marrnet-run-smoke", [dict(_rows()[0], id="c3.smoke")])  # smoke: not this run's
+    save_claims(tmp_path / "old" / "03", [dict(_rows()[0], id="c3.older")])
+    os.utime(tmp_path / "old" / "03" / "claims.csv", (1, 1))  # the older of two candidates
+    (tmp_path / "failed-run").mkdir()
+    save_claims(tmp_path / "05_y" / "failed-run", [dict(_rows()[0], id="c5.failed")])
+    table, missing = gather_claims(tmp_path, ["03_x", "05_y"])
+    assert missing == ["05_y"] and set(table.id) == {"c3.beats.a-b", "c3.equals.a-b", "c3.below.c-d"}
+    assert set(table.folder) == {str(tmp_path / "mine" / "marrnet-run")}
+    save_claims(tmp_path / "03_x", _rows())  # the notebook's own folder comes first
+    assert set(gather_claims(tmp_path, ["03_x"])[0].folder) == {str(tmp_path / "03_x")}
+    smoke, _ = gather_claims(tmp_path, ["03_x"], smoke=True)
+    assert list(smoke.id) == ["c3.smoke"]
+
+
 def test_publish_writes_results_and_the_readme_block_and_compares(tmp_path):
     runs = tmp_path / "runs"
     save_claims(runs / "03_x", _rows())
@@ -181,3 +199,19 @@ def test_family_forests_draw_one_panel_per_family_its_claims_coloured_by_verdict
     assert [to_rgba(ln.get_color()) for ln in lines] == [to_rgba(VERDICT_COLORS[v]) for v in verdicts]
     assert set(verdicts) == {"reproduced", "not reproduced"}
     assert len(panels[1].patches) == 1  # the ±margin band of a "within" claim
+
+
+def test_notebook_07_finds_the_claims_of_a_run_placed_with_output_dir(tmp_path, monkeypatch):
+    """As a user types it: ``-p output_dir`` for 03 somewhere, then 07 with ``runs_dir`` pointing above it."""
+    import json
+
+    from modgap.paths import REPO_ROOT
+    from modgap.tooling.runner import run_notebook
+
+    monkeypatch.setenv("MODGAP_SMOKE", "1")
+    save_claims(tmp_path / "study" / "marrnet-smoke", [dict(r, id=r["id"].replace("c0.", "c3.")) for r in _rows()])
+    out = run_notebook(REPO_ROOT / "notebooks" / "07_claims.ipynb", tmp_path / "ledger",
+                       {"output_dir": str(tmp_path / "ledger"), "runs_dir": str(tmp_path / "study")})
+    text = "".join("".join(o.get("text", "")) for c in json.loads(out.read_text())["cells"] for o in c.get("outputs", []))
+    assert "3 claims from 1 notebooks" in text
+    assert "found outside their default folders: " + str(tmp_path / "study" / "marrnet-smoke") in text

@@ -144,3 +144,18 @@ def test_notebook_08s_defaults_are_03s_and_05s_so_it_loads_their_models():
     towers = [k for k in TOWERS if k not in ("output_dir", "epochs", "seed", "device", "smoke", "n_seeds")]
     assert {k: d8[k] for k in towers} == {k: d5[k] for k in towers}
     assert d8["tower_epochs"] == d5["epochs"]
+
+
+def test_papermill_reads_every_name_of_every_parameters_cell():
+    """papermill skips a line it cannot parse (an apostrophe in a comment does it) with only a log warning, and the
+    parameter then cannot be set from ``-p``: every name the parameters cell assigns must be among papermill's."""
+    import ast
+
+    import nbformat
+
+    from modgap.tooling.runner import declared_parameters, numbered_notebooks
+
+    for nb in numbered_notebooks():
+        cell = next(c for c in nbformat.read(nb, 4).cells if "parameters" in c.metadata.get("tags", []))
+        assigned = {t.id for node in ast.parse(cell.source).body if isinstance(node, ast.Assign) for t in node.targets}
+        assert assigned and assigned == set(declared_parameters(nb)), nb.name

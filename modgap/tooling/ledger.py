@@ -48,24 +48,59 @@ def save_claims(out_dir, rows: list[dict]) -> Path:
     return write_csv(Path(out_dir) / "claims.csv", pd.DataFrame(rows, columns=COLUMNS))
 
 
+def claims_folders(runs_dir, notebooks: list[str], smoke: bool = False) -> dict[str, Path]:
+    """Where each notebook of ``notebooks`` wrote its claims under ``runs_dir``: its own folder
+    (``runs_dir/<name>``, ``-smoke`` in smoke mode) when it holds a ``claims.csv``, else any ``claims.csv`` below
+    ``runs_dir`` whose claim ids are that notebook's (``c3.…`` for ``03_…``) — a run placed with
+    ``-p output_dir`` is found too; among several, the newest. Notebooks with no claims found are left out."""
+    import pandas as pd
+
+    runs_dir = Path(runs_dir)
+    found = {}
+    for name in notebooks:
+        own = runs_dir / (name + ("-smoke" if smoke else "")) / "claims.csv"
+        if own.exists():
+            found[name] = own.parent
+    wanted = {int(n[:2]): n for n in notebooks if n not in found and n[:2].isdigit()}
+    if not wanted or not runs_dir.is_dir():
+        return found
+    claimed = {p.parent for p in found.values()}
+    for csv in sorted(runs_dir.rglob("claims.csv"), key=lambda p: p.stat().st_mtime, reverse=True):
+        folder = csv.parent
+        if folder in claimed or "failed-run" in csv.parts or folder.name.endswith("-smoke") != smoke:
+            continue
+        try:
+            ids = pd.read_csv(csv, usecols=["id"]).id.astype(str)
+        except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
+            continue  # not a claims table of this project
+        numbers = {i.split(".")[0][1:] for i in ids}
+        if len(numbers) == 1 and (n := numbers.pop()).isdigit() and int(n) in wanted and wanted[int(n)] not in found:
+            found[wanted[int(n)]] = folder
+            claimed.add(folder)
+    return found
+
+
 def gather_claims(runs_dir, notebooks: list[str], smoke: bool = False):
     """Every claim of ``notebooks`` (names such as ``03_marrnet_vs_baselines``) from their folders under
-    ``runs_dir``, with a ``notebook`` column and the ``verdict`` computed from the numbers; notebooks that
-    have not run (or wrote no claims) are listed in ``missing``. Returns ``(table, missing)``."""
+    ``runs_dir`` (``claims_folders``: a notebook's own folder, or one placed with ``-p output_dir`` below
+    ``runs_dir``), with a ``notebook`` and a ``folder`` column and the ``verdict`` computed from the numbers;
+    notebooks that have not run (or wrote no claims) are listed in ``missing``. Returns ``(table, missing)``."""
     import pandas as pd
 
     frames, missing = [], []
+    folders = claims_folders(runs_dir, notebooks, smoke)
     for name in notebooks:
-        csv = Path(runs_dir) / (name + ("-smoke" if smoke else "")) / "claims.csv"
-        if not csv.exists():
-            if not (csv.parent / "run.json").exists() and not (csv.parent / f"{name}.ipynb").exists():
+        if name not in folders:
+            own = Path(runs_dir) / (name + ("-smoke" if smoke else ""))
+            if not (own / "run.json").exists() and not (own / f"{name}.ipynb").exists():
                 missing.append(name)  # a notebook that ran and tests no claim (00) is not missing
             continue
-        df = pd.read_csv(csv)
+        df = pd.read_csv(folders[name] / "claims.csv")
         df.insert(0, "notebook", name)
+        df["folder"] = str(folders[name])
         frames.append(df)
     if not frames:
-        return pd.DataFrame(columns=["notebook", *COLUMNS, "verdict", "verdict_adjusted"]), missing
+        return pd.DataFrame(columns=["notebook", *COLUMNS, "folder", "verdict", "verdict_adjusted"]), missing
     table = pd.concat(frames, ignore_index=True)
     table["verdict"] = [verdict_of(r) for _, r in table.iterrows()]
     table["verdict_adjusted"] = adjusted_verdicts(table)
@@ -304,7 +339,7 @@ def publish(runs_dir, results_dir, readme=None, notebooks: list[str] | None = No
     table, missing = gather_claims(runs_dir, names)
     if missing or table.empty:
         raise FileNotFoundError(f"{runs_dir}: no claims from {', '.join(missing) or 'any notebook'}; run the profile first")
-    write_csv(results_dir / "claims.csv", table.drop(columns=["verdict", "verdict_adjusted"]))
+    write_csv(results_dir / "claims.csv", table.drop(columns=["folder", "verdict", "verdict_adjusted"]))
     for name in names:
         for f in ("results.csv", "intervals.csv", "claims.csv", "results.json"):
             if (runs_dir / name / f).exists():
