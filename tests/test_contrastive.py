@@ -54,33 +54,44 @@ def test_every_parameter_gets_a_gradient(data):
 def test_interval_estimates_of_two_tower_comparisons():
     import numpy as np
 
-    from modgap.contrastive.intervals import estimates, pair_units
+    from modgap.contrastive.intervals import estimates, pair_columns
+    from modgap.metrics.per_query import PerQuery
 
     rng = np.random.default_rng(0)
     labels = np.repeat(np.arange(3), 20)
     centres = 4 * np.eye(6)[:3]
     x = centres[labels] + 0.3 * rng.normal(size=(60, 6))
     # four seeds: the seed level's t-quantile at 2 seeds (12.7) would make any interval uninformative
-    closed = [pair_units(x, x + 0.01 * rng.normal(size=x.shape), labels, seed=s) for s in range(4)]  # no gap
-    gapped = [pair_units(x, x + 6 * np.eye(6)[5], labels, seed=s) for s in range(4)]  # captions shifted away
-    one = estimates(closed, n_boot=200)
+    r = PerQuery()
+    for s in range(4):
+        r.add("", "closed", s, **pair_columns(x, x + 0.01 * rng.normal(size=x.shape), labels, seed=s))  # no gap
+        r.add("", "gapped", s, **pair_columns(x, x + 6 * np.eye(6)[5], labels, seed=s))  # captions shifted away
+    one = estimates(r, "closed", n_boot=200)
     assert one["gap"].value < 0.01 and one["R@1"].value > 90 and one["V-Measure"].value == pytest.approx(100)
-    diff = estimates(closed, gapped, n_boot=200)
+    assert one["gap"].n_seeds == 4 and one["gap"].n_queries == 60
+    diff = estimates(r, "closed", "gapped", n_boot=200)
     assert diff["gap"].high < 0  # closing the gap: its difference lies wholly below 0
     # with a large gap KMeans splits by modality: V-Measure is far higher without it (which seeds' KMeans splits
     # how varies, so at 4 seeds the calibrated interval is wide)
     assert diff["V-Measure"].value > 20 and diff["V-Measure"].low < diff["V-Measure"].value < diff["V-Measure"].high
-    with pytest.raises(ValueError, match="same seeds"):
-        estimates(closed, gapped[:1])
+    short = PerQuery()
+    short.add("", "closed", 0, **r["", "closed", 0])
+    short.add("", "gapped", 1, **r["", "gapped", 1])
+    with pytest.raises(KeyError, match="every seed needs every method"):
+        estimates(short, "closed", "gapped")
     # each seed is scored against its own test pairs' classes (data drawn per seed): a seed whose labels are
     # permuted against its clusters loses its V-Measure, the others keep theirs
-    scrambled = pair_units(x, x + 0.01 * rng.normal(size=x.shape), rng.permutation(labels), seed=0)
-    mixed = estimates([scrambled] + closed[1:], n_boot=200)
-    assert 50 < mixed["V-Measure"].value < 90
+    mixed = PerQuery()
+    mixed.add("", "closed", 0, **pair_columns(x, x + 0.01 * rng.normal(size=x.shape), rng.permutation(labels), seed=0))
+    for s in range(1, 4):
+        mixed.add("", "closed", s, **r["", "closed", s])
+        mixed.add("", "other", s, **r["", "closed", s])
+    mixed.add("", "other", 0, **r["", "closed", 0])
+    assert 50 < estimates(mixed, "closed", n_boot=200)["V-Measure"].value < 90
     with pytest.raises(ValueError, match="same pairs"):
-        estimates([scrambled] + closed[1:], closed, n_boot=50)
+        estimates(mixed, "closed", "other", n_boot=50)
     with pytest.raises(ValueError, match="one of each per test pair"):
-        pair_units(x, x, labels[:-1], seed=0)
+        pair_columns(x, x, labels[:-1], seed=0)
 
 
 def test_tower_settings_follow_the_parameters_and_draw_per_seed(tmp_path):
@@ -107,3 +118,18 @@ def test_tower_settings_follow_the_parameters_and_draw_per_seed(tmp_path):
     assert list(jobs)[:2] == [(next(iter(S.methods())), 3), (next(iter(S.methods())), 4)]
     assert len(jobs) == 2 * len(S.methods())
     assert all(j["cfg"].seed == s and j["data"] is draws[s] and j["cfg"].epochs == 5 for (_, s), j in jobs.items())
+
+
+def test_a_tower_checkpoint_is_named_by_the_captions_it_was_trained_on():
+    """06 and 09 train on captions from make_captions: a model trained on other captions (the coarse detail, another
+    template seed) must not load in place of one trained on these."""
+    import numpy as np
+
+    from modgap.contrastive.two_tower import TwoTowerConfig, checkpoint_name
+    from modgap.data.captions import captions_digest, make_captions
+
+    rng = np.random.default_rng(0)
+    images, labels = rng.integers(0, 255, (20, 28, 28)).astype(np.uint8), np.arange(20) % 10
+    names = {checkpoint_name(TwoTowerConfig(), n_train=20, data_seed=0, captions=captions_digest(make_captions(images, labels, **kw)))
+             for kw in ({}, {"detail": "coarse"}, {"seed": 1}, {})}
+    assert len(names) == 3  # the same captions twice give the same name; each change a new one

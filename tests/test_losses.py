@@ -63,7 +63,7 @@ def test_every_variant_has_gradients_for_both_towers(variant):
                 "cu-w1": {"nce", "cu"}}[variant]
     assert set(parts) == expected
     if variant == "clip":
-        assert loss.temperature.log_scale.grad is not None
+        assert loss.learned_temperature.log_scale.grad is not None
 
 
 def test_full_loss_is_infonce_plus_scheduled_atp_and_cu_computed_by_hand():
@@ -115,9 +115,9 @@ def test_a_learned_temperature_at_its_cap_still_has_a_gradient_and_can_rise():
     opt = torch.optim.SGD(loss.parameters(), lr=0.1)
     total, _ = loss(x, y, 0.5)
     total.backward()
-    assert loss.temperature.log_scale.grad.abs().item() > 1e-3
+    assert loss.learned_temperature.log_scale.grad.abs().item() > 1e-3
     opt.step()
-    loss.temperature.after_optimizer_step()
+    loss.learned_temperature.after_optimizer_step()
     assert loss.tau().item() > 0.01
 
 
@@ -153,3 +153,14 @@ def test_group_centroid_uniformity_is_cu_for_one_pair_per_group_and_joins_a_grou
     assert cu_loss(torch.eye(5)[[0, 0, 0, 0, 2, 2]], torch.eye(5)[[0, 0, 0, 0, 2, 2]], groups).item() > -4.0
     with pytest.raises(ValueError, match="groups"):
         cu_loss(x, y, groups=torch.tensor([0, 1]))
+
+
+def test_a_learned_temperature_checkpointed_under_its_old_name_loads():
+    """The learned τ is ``learned_temperature`` (it was ``temperature``, which read as the value): old state dicts load."""
+    loss = GapClosingLoss("clip", 0.07, learnable_temperature=True)
+    assert loss.initial_temperature == 0.07 and float(loss.tau()) == pytest.approx(0.07)
+    old = {k.replace("learned_temperature.", "temperature."): v - 1.0 for k, v in loss.state_dict().items()}
+    fresh = GapClosingLoss("clip", 0.07, learnable_temperature=True)
+    fresh.load_state_dict(old)  # strict
+    assert float(fresh.tau()) == pytest.approx(float(torch.exp(-(torch.log(torch.tensor(1 / 0.07)) - 1.0))), rel=1e-5)
+    assert GapClosingLoss("clip", 0.1).learned_temperature is None and GapClosingLoss("clip", 0.1).tau() == 0.1

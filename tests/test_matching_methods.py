@@ -364,3 +364,17 @@ def test_image_matchers_train_channels_last_and_give_the_same_loss_in_either_lay
     torch.manual_seed(1)
     loss_cf, _ = model.loss(a, b, torch.arange(8), 0.5)
     assert torch.allclose(loss_cl, loss_cf, rtol=1e-4, atol=1e-5)
+
+
+def test_each_discriminator_has_its_own_name_and_checkpoints_from_before_the_rename_load():
+    """DANN's domain MLP is ``domain_classifier``; MarrNet's PatchGAN is ``D``. DANN checkpoints written when its MLP
+    was ``D`` load into the renamed module, weights and all."""
+    cfg = MatchConfig(method="dann", dim=1, width=4, unet_base=4, embed_dim=8, n_ids=3)
+    old = {k.replace("domain_classifier.", "D.", 1) if k.startswith("domain_classifier.") else k: v + 1
+           for k, v in Matcher(cfg).state_dict().items()}
+    model = Matcher(cfg)
+    assert model.D is None and model.domain_classifier is not None
+    model.load_state_dict(old)  # strict: every key matched
+    assert torch.equal(model.domain_classifier[0].weight, old["D.0.weight"])
+    marrnet = Matcher(MatchConfig(method="marrnet", dim=1, width=4, unet_base=4, embed_dim=8, n_ids=3, w_perc=0))
+    assert marrnet.domain_classifier is None and any(k.startswith("D.") for k in marrnet.state_dict())

@@ -100,3 +100,11 @@ def tokenize(captions: list[str], vocab: dict | None = None):
     for i, ws in enumerate(words):
         ids[i, : len(ws)] = [vocab.get(w, 0) for w in ws]
     return ids, vocab
+
+
+def captions_digest(captions: list[str]) -> str:
+    """12 hex digits that change with any caption: part of the name of a checkpoint trained on them, so that a model
+    trained on other captions (another template, another ``detail``) is never loaded in their place."""
+    import hashlib
+
+    return hashlib.sha256("\n".join(captions).encode()).hexdigest()[:12]

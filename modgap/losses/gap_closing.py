@@ -33,6 +33,12 @@ VARIANTS = {  # (InfoNCE, L_ATP, L_CU)
 FIXED_WEIGHTS = {"atp-w1", "cu-w1"}
 
 
+def _renamed_temperature(state_dict, prefix, *args):
+    """Checkpoints written before the learned τ was named ``learned_temperature`` (it was ``temperature``) load."""
+    for key in [k for k in state_dict if k.startswith(prefix + "temperature.")]:
+        state_dict[prefix + "learned_" + key[len(prefix):]] = state_dict.pop(key)
+
+
 class GapClosingLoss(nn.Module):
     """Callable as ``loss(x, y, progress) -> (total, parts)``; x, y raw tower outputs (N, D)."""
 
@@ -44,11 +50,15 @@ class GapClosingLoss(nn.Module):
             raise ValueError(f"temperature must be positive, got {temperature}")
         self.variant = variant
         self.use_nce, self.use_atp, self.use_cu = VARIANTS[variant]
-        self.temperature = LearnableTemperature(temperature) if learnable_temperature else None
-        self.fixed_temperature = temperature
+        #: τ as a parameter when it is learned (CLIP's logit scale), else None
+        self.learned_temperature = LearnableTemperature(temperature) if learnable_temperature else None
+        #: τ at the start: the fixed τ, or where a learned one starts
+        self.initial_temperature = temperature
+        self._register_load_state_dict_pre_hook(_renamed_temperature)
 
     def tau(self) -> torch.Tensor | float:
-        return self.temperature() if self.temperature is not None else self.fixed_temperature
+        """τ now: the learned one's current value, or the fixed one."""
+        return self.learned_temperature() if self.learned_temperature is not None else self.initial_temperature
 
     def forward(self, x: torch.Tensor, y: torch.Tensor, progress: float):
         x, y = F.normalize(x, dim=1), F.normalize(y, dim=1)

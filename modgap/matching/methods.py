@@ -184,13 +184,14 @@ def _mmd_terms(model, v, progress):
 
 
 def _dann_modules(cfg):
-    return {"D": nn.Sequential(nn.Linear(cfg.embed_dim, 64), nn.ReLU(), nn.Linear(64, 1))}
+    return {"domain_classifier": nn.Sequential(nn.Linear(cfg.embed_dim, 64), nn.ReLU(), nn.Linear(64, 1))}
 
 
 def _dann_terms(model, v, progress):
     c = model.cfg
     lam = c.dann_max * (2.0 / (1.0 + np.exp(-10 * progress)) - 1.0)  # Ganin's schedule 0 → dann_max
-    return {"domain": c.w_align * domain_bce(model.D(grad_reverse(v.fa, lam)), model.D(grad_reverse(v.fb, lam)))}
+    return {"domain": c.w_align * domain_bce(model.domain_classifier(grad_reverse(v.fa, lam)),
+                                              model.domain_classifier(grad_reverse(v.fb, lam)))}
 
 
 def _transfer_terms(model, v, progress):
@@ -230,6 +231,11 @@ METHODS: dict[str, Method] = {
 BASELINES = [name for name, m in METHODS.items() if m.baseline]
 
 
+def _renamed_domain_classifier(state_dict, prefix, *args):
+    for key in [k for k in state_dict if k.startswith(prefix + "D.")]:
+        state_dict[prefix + "domain_classifier." + key[len(prefix) + 2:]] = state_dict.pop(key)
+
+
 class Matcher(nn.Module):
     """E, the method's UNet (G for MarrNet, T for transfer) and its other modules; build it under
     ``modgap.seed.seeded(cfg.seed)`` for reproducible weights (``train_matcher`` does)."""
@@ -244,9 +250,11 @@ class Matcher(nn.Module):
         self.E = FeatureExtractor(cfg.dim, 1, cfg.width, embed_dim=cfg.embed_dim, n_classes=cfg.n_ids)
         self.G = (CMUNet(cfg.dim, 1, cfg.unet_base, residual=cfg.residual, fold=cfg.unet_fold)
                   if self.method.through_unet else None)
-        self.D = self.H = None
+        self.D = self.H = self.domain_classifier = None  # MarrNet's PatchGAN D and renderers H; DANN's domain MLP
         for name, module in self.method.extra_modules(cfg).items():
             setattr(self, name, module)
+        if cfg.method == "dann":  # DANN's MLP was called D before it got its own name: its checkpoints still load
+            self._register_load_state_dict_pre_hook(_renamed_domain_classifier)
         # φ, the frozen perceptual network, is deliberately not a submodule: never saved or trained here
         object.__setattr__(self, "phi", phi.eval().requires_grad_(False) if phi is not None else None)
         if cfg.dim == 2:  # channels-last image convolutions: 10–22% faster steps on a CPU (benchmarks/throughput.py)

@@ -2,7 +2,9 @@
 
 - ``sensitivity_map``: slide an occluder over the probes and record how much similarity to the true match drops;
 - ``reference_regions``: where a matcher *should* look, to compare with;
-- ``occluded_hits``: each probe's rank-1 hit as more of it is hidden (the units of robustness intervals).
+- ``occluded_hits``: each probe's rank-1 hit as more of it is hidden (the units of robustness intervals);
+- ``gap_robustness_correlation``: Niu et al.'s indicator over the trained matchers, ρ(gap, robustness), with
+  an interval over seeds (each with all its models) and task–method cells.
 
 The occluders themselves are ``modgap.data.occluders`` (shared with the contrastive track); robustness as
 one number per model is ``modgap.metrics.robustness``.
@@ -78,3 +80,28 @@ def occluded_hits(model, T, fractions, kind: str, seed: int = 0) -> np.ndarray:
     gallery = model.embed_all(T.gallery, "b")
     return np.stack([per_query_scores(model.embed_all(occlude(T.probe, f, kind, seed=seed)[0] if f > 0 else T.probe, "a"),
                                       gallery, T.probe_ids, T.gallery_ids)["rank1"] for f in fractions])
+
+
+def gap_robustness_correlation(models, gap: str = "feature_domain_acc", robust: str = "robustness",
+                               n_boot: int = 1000, seed: int = 0):
+    """Spearman ρ between each trained matcher's gap and its robustness (columns ``gap`` and ``robust`` of
+    ``models``, a table with one row per ``task``, ``method`` and ``seed``), with an interval whose top level is
+    the seeds — a seed brings all its models, which share its data — and whose lower level is the
+    (task, method) cells, resampled within (``modgap.metrics.uncertainty.bootstrap_statistic``). ``None`` with
+    fewer than 3 models. A constant column has no rank correlation: 0 on such a draw."""
+    from scipy.stats import spearmanr
+
+    from modgap.metrics.uncertainty import bootstrap_statistic
+
+    if len(models) < 3:
+        return None
+    cells = models[["task", "method"]].drop_duplicates().reset_index(drop=True)
+    grid = models.pivot_table(index="seed", columns=["task", "method"], values=[gap, robust])
+    columns = list(map(tuple, cells.to_numpy()))
+    g, r = grid[gap][columns].to_numpy(), grid[robust][columns].to_numpy()  # (seeds, cells)
+
+    def rho(s, q):
+        x, y = g[s][:, q].ravel(), r[s][:, q].ravel()
+        return spearmanr(x, y)[0] if np.ptp(x) and np.ptp(y) else 0.0
+
+    return bootstrap_statistic(rho, len(g), len(cells), n_boot, seed=seed).clipped(-1.0, 1.0)  # a correlation lies in [-1, 1]

@@ -4,7 +4,9 @@
 - ``identification``: CMC rank-k, mAP, TAR@FAR for probes of A against a gallery of B (matching track);
 - ``retrieval``: R@K both ways and the true-pair cosine for paired rows (contrastive track);
 - ``clustering``: V-Measure, ARI, NMI of KMeans on both modalities together;
-- ``normalize``: the L2 normalisation they all share.
+- ``normalize``: the L2 normalisation they all share;
+- ``per_query``: a run's per-query results (strata × methods × seeds × queries), the one table every interval of
+  both tracks is computed from; ``uncertainty``: those intervals (a hierarchical bootstrap) and verdicts.
 """
 from modgap.metrics.clustering import cluster_scores
 from modgap.metrics.gap import centroid_gap, domain_classifier_accuracy, gap_report, mmd_rbf

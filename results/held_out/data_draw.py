@@ -23,11 +23,12 @@ import numpy as np
 import pandas as pd
 
 from modgap.contrastive.experiment import N_PAIRS, captioned_images, embed_test, train_or_load_tower
-from modgap.contrastive.intervals import estimates, pair_units
+from modgap.contrastive.intervals import estimates, pair_columns
 from modgap.contrastive.two_tower import TwoTowerConfig
 from modgap.matching.experiment import load_data, matching_jobs, perceptual_nets, settings, train_all, train_or_load
 from modgap.matching.methods import BASELINES, METHODS
 from modgap.metrics.identification import per_query_scores
+from modgap.metrics.per_query import PerQuery
 from modgap.metrics.uncertainty import bootstrap_mean, verdict
 from modgap.paths import RUNS_DIR
 from modgap.seed import DATA_DRAWS, data_seed
@@ -70,15 +71,14 @@ def contrastive_rows(folder: Path) -> list[dict]:
     rows = []
     seeds = list(range(SEED, SEED + N_SEEDS))
     for draw in DATA_DRAWS:
-        units = {}
+        per_query = PerQuery()
         for variant in ("clip", "full"):
-            units[variant] = []
             for s in seeds:
                 d = captioned_images(data_seed(s, SEED, draw), 2000, N_PAIRS, cache_dir=RUNS_DIR / "cache")
                 cfg = TwoTowerConfig(variant=variant, temperature=0.1, epochs=8, batch_size=128, seed=s)
                 model, _ = train_or_load_tower(d, cfg, folder)
-                units[variant].append(pair_units(*embed_test(model, d), d.labels[d.test], seed=s))
-        est = estimates(units["full"], units["clip"], n_boot=1000, seed=SEED)
+                per_query.add("", variant, s, **pair_columns(*embed_test(model, d), d.labels[d.test], seed=s))
+        est = estimates(per_query, "full", "clip", n_boot=1000, seed=SEED)
         for metric, claim, margin in (("gap", "<", 0.0), ("R@1", "within", 2.0), ("V-Measure", ">", 0.0)):
             e = est[metric]
             rows.append({"notebook": "05", "comparison": f"full − CLIP (τ = 0.1), {metric}", "statistic": metric,
