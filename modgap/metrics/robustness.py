@@ -5,8 +5,10 @@ A model's score s(f) (rank-1, R@1, V-Measure) is measured at occluded fractions 
     AUC = (1 / (f_K − f_0)) ∫ s(f) df          (trapezoid; the mean score over the occlusion range)
     drop at 30% = (s(0) − s(0.3)) / s(0)
 
-(The share of the clean score a model keeps, AUC / s(0), is computed where it is used — notebooks 04 and 08 call
-it "robustness" — not here.)
+**Robustness** means one thing in this collection: the share of its clean score a model keeps over the occlusion
+range, AUC / s(0) (04's indicator, 08's towers and matchers: ``modgap.contrastive.occluded_towers.robustness``
+and the notebooks' ``AUC / clean``). The AUC itself is "the score under occlusion" (04's MarrNet-against-baseline
+claims compare it), not robustness: a model poor to begin with can keep all of its little.
 """
 from __future__ import annotations
 
