@@ -70,15 +70,22 @@ def die_with_parent() -> None:
 def _init_worker(threads: int) -> None:
     import torch
 
+    import modgap.training
+
     torch.set_num_threads(threads)
+    modgap.training.PROGRESS_BARS = False  # the notebook shows the executor's bar; a worker's would flood the log
     die_with_parent()
 
 
 def _with_threads(fn: Callable, job, threads: int):
-    """``fn(job)`` on a Dask worker, with torch limited to ``threads`` threads (workers default to every core)."""
+    """``fn(job)`` on a Dask worker, with torch limited to ``threads`` threads (workers default to every core) and no
+    per-epoch progress bar (it would go to the worker's log)."""
     import torch
 
+    import modgap.training
+
     torch.set_num_threads(threads)
+    modgap.training.PROGRESS_BARS = False
     return fn(job)
 
 

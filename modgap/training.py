@@ -101,6 +101,11 @@ def refuse_bad_checkpoints(paths) -> None:
                            "(nothing was trained):\n" + "\n".join(f"  {p}: {why}" for p, why in bad.items()))
 
 
+#: whether ``fit`` draws its progress bar; a training worker process sets it False (``modgap.executor``): its bars
+#: would go to the runner's terminal or log, not to the notebook, where the executor's own bar counts the jobs
+PROGRESS_BARS = True
+
+
 def fit(modules: dict[str, nn.Module], step: Callable[[torch.Tensor, float], tuple[torch.Tensor, dict]],
         n_samples: int, epochs: int, batch_size: int = 128, lr: float = 1e-3, weight_decay: float = 0.0,
         seed: int = 0, checkpoint: str | Path | None = None, device=None, amp: str = "auto",
@@ -158,7 +163,7 @@ def _fit(modules, step, n_samples, epochs, batch_size, lr, weight_decay, seed, c
     n_batches = n_samples // batch_size if drop_last else -(-n_samples // batch_size)
     total = epochs * n_batches
     bar = None
-    if progress_bar and result.start_epoch < epochs:
+    if progress_bar and PROGRESS_BARS and result.start_epoch < epochs:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=total, initial=result.start_epoch * n_batches, desc=desc, leave=False)

@@ -51,3 +51,13 @@ def test_a_job_that_kills_its_worker_is_named(tmp_path):
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
         with pytest.raises(RuntimeError, match="job suicide failed on the Dask cluster.*KilledWorker"):
             run_jobs(os._exit, [3], names=["suicide"], scheduler="local:1", progress_bar=False)
+
+
+def test_training_workers_draw_no_progress_bars_of_their_own():
+    """A worker's per-epoch bars would go to the runner's log (the notebook shows the executor's bar of jobs)."""
+    import modgap.training
+
+    shown = "__import__('modgap.training', fromlist=['fit']).PROGRESS_BARS"  # eval'd in the worker (a builtin pickles)
+    assert modgap.training.PROGRESS_BARS is True
+    assert run_jobs(eval, [shown, shown], workers=2, progress_bar=False) == [False, False]
+    assert run_jobs(eval, [shown], scheduler="local:1", progress_bar=False) == [False]
