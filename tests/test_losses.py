@@ -158,9 +158,9 @@ def test_group_centroid_uniformity_is_cu_for_one_pair_per_group_and_joins_a_grou
 def test_a_learned_temperature_checkpointed_under_its_old_name_loads():
     """The learned τ is ``learned_temperature`` (it was ``temperature``, which read as the value): old state dicts load."""
     loss = GapClosingLoss("clip", 0.07, learnable_temperature=True)
-    assert loss.initial_temperature == 0.07 and float(loss.tau()) == pytest.approx(0.07)
+    assert loss.initial_temperature == 0.07 and loss.tau().item() == pytest.approx(0.07)
     old = {k.replace("learned_temperature.", "temperature."): v - 1.0 for k, v in loss.state_dict().items()}
     fresh = GapClosingLoss("clip", 0.07, learnable_temperature=True)
     fresh.load_state_dict(old)  # strict
-    assert float(fresh.tau()) == pytest.approx(float(torch.exp(-(torch.log(torch.tensor(1 / 0.07)) - 1.0))), rel=1e-5)
+    assert fresh.tau().item() == pytest.approx(float(torch.exp(-(torch.log(torch.tensor(1 / 0.07)) - 1.0))), rel=1e-5)
     assert GapClosingLoss("clip", 0.1).learned_temperature is None and GapClosingLoss("clip", 0.1).tau() == 0.1
