@@ -56,12 +56,13 @@ def test_claims_placed_with_output_dir_are_found_by_their_ids(tmp_path):
     os.utime(tmp_path / "old" / "03" / "claims.csv", (1, 1))  # the older of two candidates
     (tmp_path / "failed-run").mkdir()
     save_claims(tmp_path / "05_y" / "failed-run", [dict(_rows()[0], id="c5.failed")])
-    table, missing = gather_claims(tmp_path, ["03_x", "05_y"])
+    assert gather_claims(tmp_path, ["03_x"])[0].empty  # found only when asked to search (07's runs_dir)
+    table, missing = gather_claims(tmp_path, ["03_x", "05_y"], search=True)
     assert missing == ["05_y"] and set(table.id) == {"c3.beats.a-b", "c3.equals.a-b", "c3.below.c-d"}
     assert set(table.folder) == {str(tmp_path / "mine" / "marrnet-run")}
     save_claims(tmp_path / "03_x", _rows())  # the notebook's own folder comes first
     assert set(gather_claims(tmp_path, ["03_x"])[0].folder) == {str(tmp_path / "03_x")}
-    smoke, _ = gather_claims(tmp_path, ["03_x"], smoke=True)
+    smoke, _ = gather_claims(tmp_path, ["03_x"], smoke=True, search=True)
     assert list(smoke.id) == ["c3.smoke"]
 
 

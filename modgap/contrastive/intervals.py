@@ -54,11 +54,7 @@ def estimates(results: PerQuery, method: Hashable, reference: Hashable | None = 
     ``reference``, the paired differences method − reference (the same seeds, each on the same test pairs).
     R@1 and V-Measure in points (×100)."""
     if reference is not None:
-        for s in results.seeds:
-            a, b = (stratum, method, s), (stratum, reference, s)
-            if a in results and b in results and not np.array_equal(results[a]["labels"], results[b]["labels"]):
-                raise ValueError(f"a paired comparison needs each seed's two models tested on the same pairs "
-                                 f"(the labels of {method!r} and {reference!r} differ at seed {s})")
+        results.check_paired(method, reference, "labels", stratum)
     kw = dict(strata=[stratum], n_boot=n_boot, seed=seed)
     return {"gap": results.estimate(gap, method, reference, **kw),
             "R@1": results.estimate("hit", method, reference, **kw).scaled(100),

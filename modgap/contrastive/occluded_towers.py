@@ -117,10 +117,6 @@ def robustness_difference(results: PerQuery, method: Hashable, reference: Hashab
                           n_boot: int = 1000, seed: int = 0, stratum: Hashable = "") -> Estimate:
     """Paired difference of robustness (points, ×100), method − reference (the same seeds, test pairs and
     occluders in every draw)."""
-    for s in results.seeds:
-        a, b = (stratum, method, s), (stratum, reference, s)
-        if a in results and b in results and not np.array_equal(results[a]["labels"], results[b]["labels"]):
-            raise ValueError(f"a paired comparison needs each seed's two models tested on the same pairs "
-                             f"(the labels of {method!r} and {reference!r} differ at seed {s})")
+    results.check_paired(method, reference, "labels", stratum)
     return results.estimate(robustness_of(metric, fractions), method, reference, strata=[stratum], n_boot=n_boot,
                             seed=seed).scaled(100)

@@ -111,8 +111,7 @@ class PerQuery:
                  n_boot: int = 1000, seed: int = 0) -> Estimate:
         """θ of ``method`` or, with ``reference``, the paired difference method − reference, averaged over
         ``strata`` (every stratum by default; a single one may be given bare) and the seeds, with its interval."""
-        strata = self.strata if strata is None else ([strata] if isinstance(strata, str) or not isinstance(strata, list | tuple)
-                                                     else list(strata))
+        strata = self.strata if strata is None else list(strata) if isinstance(strata, list | tuple) else [strata]
         seeds = self.seeds
         for t in strata:
             for m in [method] + ([reference] if reference is not None else []):
@@ -135,6 +134,15 @@ class PerQuery:
                                   for j, q in enumerate(q_idx)]))
 
         return bootstrap_stratified(theta, len(seeds), [self.n_queries(t) for t in strata], n_boot, seed=seed)
+
+    def check_paired(self, method: Hashable, reference: Hashable, column: str = "labels", stratum: Hashable = "") -> None:
+        """Raise unless each seed tested ``method`` and ``reference`` on the same queries (equal ``column``, e.g.
+        the test pairs' classes: with data drawn per seed, a mix-up of seeds would pair different test sets)."""
+        for s in self.seeds:
+            a, b = (stratum, method, s), (stratum, reference, s)
+            if a in self and b in self and not np.array_equal(self[a][column], self[b][column]):
+                raise ValueError(f"a paired comparison needs each seed's two models tested on the same pairs "
+                                 f"(the {column} of {method!r} and {reference!r} differ at seed {s})")
 
     def across_models(self, statistic: Callable[[list[Mapping[str, np.ndarray]], np.ndarray], float],
                       stratum: Hashable = "", methods=None, n_boot: int = 1000, seed: int = 0) -> Estimate:

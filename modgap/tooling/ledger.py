@@ -48,11 +48,13 @@ def save_claims(out_dir, rows: list[dict]) -> Path:
     return write_csv(Path(out_dir) / "claims.csv", pd.DataFrame(rows, columns=COLUMNS))
 
 
-def claims_folders(runs_dir, notebooks: list[str], smoke: bool = False) -> dict[str, Path]:
+def claims_folders(runs_dir, notebooks: list[str], smoke: bool = False, search: bool = False) -> dict[str, Path]:
     """Where each notebook of ``notebooks`` wrote its claims under ``runs_dir``: its own folder
-    (``runs_dir/<name>``, ``-smoke`` in smoke mode) when it holds a ``claims.csv``, else any ``claims.csv`` below
-    ``runs_dir`` whose claim ids are that notebook's (``c3.…`` for ``03_…``) — a run placed with
-    ``-p output_dir`` is found too; among several, the newest. Notebooks with no claims found are left out."""
+    (``runs_dir/<name>``, ``-smoke`` in smoke mode) when it holds a ``claims.csv``; with ``search``, else any
+    ``claims.csv`` below ``runs_dir`` whose claim ids are that notebook's (``c3.…`` for ``03_…``) — a run placed
+    with ``-p output_dir`` is found too; among several, the newest. Without ``search`` nothing else is read, so a
+    profile's ledger never takes a missing notebook's claims from another profile's run below it (``runs/full/``
+    under ``runs/``). Notebooks with no claims found are left out."""
     import pandas as pd
 
     runs_dir = Path(runs_dir)
@@ -62,7 +64,7 @@ def claims_folders(runs_dir, notebooks: list[str], smoke: bool = False) -> dict[
         if own.exists():
             found[name] = own.parent
     wanted = {int(n[:2]): n for n in notebooks if n not in found and n[:2].isdigit()}
-    if not wanted or not runs_dir.is_dir():
+    if not search or not wanted or not runs_dir.is_dir():
         return found
     claimed = {p.parent for p in found.values()}
     for csv in sorted(runs_dir.rglob("claims.csv"), key=lambda p: p.stat().st_mtime, reverse=True):
@@ -80,15 +82,15 @@ def claims_folders(runs_dir, notebooks: list[str], smoke: bool = False) -> dict[
     return found
 
 
-def gather_claims(runs_dir, notebooks: list[str], smoke: bool = False):
+def gather_claims(runs_dir, notebooks: list[str], smoke: bool = False, search: bool = False):
     """Every claim of ``notebooks`` (names such as ``03_marrnet_vs_baselines``) from their folders under
-    ``runs_dir`` (``claims_folders``: a notebook's own folder, or one placed with ``-p output_dir`` below
-    ``runs_dir``), with a ``notebook`` and a ``folder`` column and the ``verdict`` computed from the numbers;
+    ``runs_dir`` (``claims_folders``: a notebook's own folder, or with ``search`` one placed with ``-p output_dir``
+    below ``runs_dir``), with a ``notebook`` and a ``folder`` column and the ``verdict`` computed from the numbers;
     notebooks that have not run (or wrote no claims) are listed in ``missing``. Returns ``(table, missing)``."""
     import pandas as pd
 
     frames, missing = [], []
-    folders = claims_folders(runs_dir, notebooks, smoke)
+    folders = claims_folders(runs_dir, notebooks, smoke, search)
     for name in notebooks:
         if name not in folders:
             own = Path(runs_dir) / (name + ("-smoke" if smoke else ""))
