@@ -5,7 +5,11 @@ the old path (one model after another in the notebook's process, torch on every 
 The cliff this measures: torch's OpenMP threads spin while they wait for each other, so when another process
 holds a core, a 2-thread training on 2 cores slows by far more than half. One-thread workers have nothing to wait for.
 
-    .venv/bin/python benchmarks/contended_training.py [--models 4] [--epochs 2]
+Then the notebook's own work (evaluation in the kernel: embedding a test set with a MarrNet, as 04 and 08 do for
+every occluded probe set) before and after the kernel's threads followed the free cores: torch on every core
+(before) against ``modgap.device.threads_for_this_process()`` (after, what ``start_run`` sets), idle and under load.
+
+    .venv/bin/python benchmarks/contended_training.py [--models 4] [--epochs 2] [--embeds 20]
 """
 from __future__ import annotations
 
@@ -42,6 +46,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--models", type=int, default=4)
     ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--embeds", type=int, default=20, help="passes over 2,000 test images in the kernel part")
     args = ap.parse_args()
     data = captioned_images(0, 2000, text_encoder="scratch")
     jobs = [dict(data=data, cfg=TwoTowerConfig(variant="full", temperature=0.1, epochs=args.epochs, seed=s))
@@ -66,6 +71,39 @@ def main() -> None:
         print(f"{path}: {seconds['another job on one core', path] / seconds['idle', path]:.2f}x slower under load")
     for load in ("idle", "another job on one core"):
         print(f"{load}: train_towers {seconds[load, paths[0]] / seconds[load, paths[1]]:.2f}x faster than the old path")
+    kernel_evaluation(args.embeds)
+
+
+def kernel_evaluation(repeats: int) -> None:
+    from modgap.device import threads_for_this_process, usable_cores
+    from modgap.matching.methods import MatchConfig, Matcher
+
+    model = Matcher(MatchConfig(method="marrnet", dim=2, perceptual="ssim"))
+    x = torch.rand(2000, 1, 28, 28)
+    seconds = {}
+    for load in ("idle", "another job on one core"):
+        stop = mp.Event()
+        hog = mp.Process(target=_hog, args=(stop,)) if load != "idle" else None
+        if hog:
+            hog.start()
+            time.sleep(0.5)
+        try:
+            for path in ("every core (before)", "the free cores (after)"):
+                n = usable_cores() if path.startswith("every") else threads_for_this_process()
+                torch.set_num_threads(n)
+                model.embed_all(x[:256], "a")  # warm-up at this thread count
+                t0 = time.perf_counter()
+                for _ in range(repeats):
+                    model.embed_all(x, "a")
+                seconds[load, path] = time.perf_counter() - t0
+                print(f"kernel evaluation, {load:24s} {path:24s} {n} thread(s) {seconds[load, path]:6.1f} s")
+        finally:
+            if hog:
+                stop.set()
+                hog.join()
+    for path in ("every core (before)", "the free cores (after)"):
+        print(f"kernel evaluation, {path}: {seconds['another job on one core', path] / seconds['idle', path]:.2f}x "
+              "slower under load")
 
 
 if __name__ == "__main__":  # train_towers spawns processes: this guard is required

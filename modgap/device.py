@@ -54,3 +54,80 @@ def one_thread():
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(limits=1)
+
+
+def _cpu_times(cores: set[int] | None) -> tuple[int, int]:
+    """(busy, total) jiffies since boot summed over ``cores`` (``/proc/stat``'s ``cpuN`` lines; None: all)."""
+    busy = total = 0
+    with open("/proc/stat") as f:
+        for line in f:
+            name, *values = line.split()
+            if not name.startswith("cpu") or name == "cpu":
+                continue
+            if cores is not None and int(name[3:]) not in cores:
+                continue
+            v = [int(x) for x in values[:8]]  # user nice system idle iowait irq softirq steal
+            total += sum(v)
+            busy += sum(v) - v[3] - v[4]
+    return busy, total
+
+
+def _own_seconds() -> float:
+    """CPU seconds this process (every thread) has used."""
+    import os
+
+    t = os.times()
+    return t.user + t.system
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity, e.g. a container's or Slurm's cpuset), else every core."""
+    import os
+
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def free_cores(window: float = 0.25) -> int:
+    """Cores free to this process now: the usable cores less those other processes kept busy over the last
+    ``window`` seconds (``/proc/stat``, while this process sleeps; at least 1).
+
+    A torch process with more threads than free cores falls off a cliff: its OpenMP threads spin while they wait
+    for each other, and a 2-thread training on 2 cores, one of them taken, ran 2.7× slower instead of 2×
+    (``benchmarks/contended_training.py``). The load average would lag by a minute and count the previous
+    notebook's kernel; this samples the present. Elsewhere than Linux it returns ``usable_cores()``."""
+    import os
+    import time
+
+    n = usable_cores()
+    try:
+        cores = os.sched_getaffinity(0)
+    except (AttributeError, OSError):
+        cores = None
+    try:
+        own0, (busy0, total0) = _own_seconds(), _cpu_times(cores)
+        time.sleep(window)
+        own1, (busy1, total1) = _own_seconds(), _cpu_times(cores)
+    except (OSError, ValueError, IndexError):
+        return n
+    if total1 <= total0:
+        return n
+    share = (busy1 - busy0) / (total1 - total0)  # of our cores' time, the busy share
+    own = (own1 - own0) * os.sysconf("SC_CLK_TCK") / (total1 - total0)  # … of it ours (threads still spinning)
+    busy_cores = max(0.0, share - own) * n  # cores other processes kept busy
+    return max(1, min(n, round(n - busy_cores)))
+
+
+def threads_for_this_process() -> int:
+    """torch threads for a notebook's kernel: ``$OMP_NUM_THREADS`` when the user set it, else ``free_cores()``."""
+    import os
+
+    value = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if value:
+        try:
+            return max(1, int(value))
+        except ValueError:
+            raise ValueError(f"OMP_NUM_THREADS must be a positive integer, got {value!r}") from None
+    return free_cores()

@@ -9,13 +9,18 @@ notebook is the runs folder.
 Where the jobs go (``scheduler``, else the environment variable ``MODGAP_SCHEDULER``):
 
 - unset or ``""``: local. ``workers = 1`` runs here, one job after another; more run in fresh processes (spawned,
-  each with ``torch threads // workers`` threads and ``die_with_parent``), ``workers = 0`` picking one per core.
+  with ``die_with_parent``), ``workers = 0`` picking one per core free now (``modgap.device.free_cores``: on a
+  machine where another job holds a core, one fewer).
 - ``"local"`` or ``"local:N"``: a Dask ``LocalCluster`` of N one-thread worker processes (N = ``workers`` or one per
   core) for the length of the call — the same path as a real cluster, on this machine.
 - ``"tcp://host:8786"`` (any Dask address): the jobs run on that scheduler's workers (e.g. started by
   ``dask-jobqueue`` on Slurm; README, "Beyond one machine"). A job whose worker dies is run again on
   another (up to Dask's ``distributed.scheduler.allowed-failures``, 3 by default; the training resumes from its
   last checkpointed epoch), a job that raises is retried once, and then the error names the job.
+
+Every job trains on one torch thread, wherever it runs (here, a local worker, a Dask worker): these models are too
+small to keep two threads busy, a thread that waits on a taken core makes the others spin (the cliff under load),
+and so a model's weights never depend on how many cores were free or where it trained.
 
 Jobs must be picklable (dictionaries of tensors, numbers and settings are) and ``fn`` importable (a module-level
 function), because they travel to other processes.
@@ -26,6 +31,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from multiprocessing import get_context
 
 SCHEDULER_ENV = "MODGAP_SCHEDULER"
@@ -42,12 +48,17 @@ def scheduler_address(scheduler: str | None = None) -> str:
 
 
 def local_workers(workers: int, n_jobs: int) -> int:
-    """Processes for ``n_jobs`` local jobs: ``workers``, or with 0 one per core torch may use, never more than jobs."""
+    """Processes for ``n_jobs`` local jobs: ``workers``, or with 0 one per core that is free now and torch may use
+    (``modgap.device.free_cores``, at most the process's torch threads), never more than jobs."""
     import torch
 
+    from modgap.device import free_cores
+
     if workers < 0:
-        raise ValueError(f"workers must be >= 0 (0: one per core), got {workers}")
-    return max(1, min(workers or torch.get_num_threads(), n_jobs))
+        raise ValueError(f"workers must be >= 0 (0: one per free core), got {workers}")
+    if not workers:
+        workers = min(torch.get_num_threads(), free_cores()) if n_jobs > 1 else 1
+    return max(1, min(workers, n_jobs))
 
 
 def die_with_parent() -> None:
@@ -65,6 +76,19 @@ def die_with_parent() -> None:
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
     if os.getppid() == 1:  # the parent died before the call: nothing would signal us
         os.kill(os.getpid(), signal.SIGTERM)
+
+
+@contextmanager
+def one_torch_thread():
+    """torch on one thread inside the block (a job run in this process), as it is on a worker; restored after."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _init_worker(threads: int) -> None:
@@ -110,14 +134,12 @@ def run_jobs(fn: Callable, jobs: Sequence, workers: int = 0, scheduler: str | No
     bar = tqdm(total=len(jobs), desc=f"{desc} ({n} at a time)", unit="job", disable=not progress_bar)
     try:
         if n == 1:
-            for i in start:
-                out[i] = fn(jobs[i])
-                bar.update()
+            with one_torch_thread():
+                for i in start:
+                    out[i] = fn(jobs[i])
+                    bar.update()
             return out
-        import torch
-
-        threads = max(1, torch.get_num_threads() // n)
-        pool = ProcessPoolExecutor(n, mp_context=get_context("spawn"), initializer=_init_worker, initargs=(threads,))
+        pool = ProcessPoolExecutor(n, mp_context=get_context("spawn"), initializer=_init_worker, initargs=(1,))
         try:
             futures = {pool.submit(fn, jobs[i]): i for i in start}
             for f in as_completed(futures):
@@ -145,7 +167,8 @@ def _run_on_dask(fn, jobs, workers, address, start, names, progress_bar, desc):
         n = int(address.split(":", 1)[1]) if ":" in address else local_workers(workers, len(jobs))
         if n < 1:
             raise ValueError(f"a local Dask cluster needs at least one worker, got {address!r}")
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
+        # the scheduler's HTTP server on any free port: two clusters at once never clash over 8787
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0")
         client = Client(cluster)
     else:
         client = Client(address, timeout="30s")

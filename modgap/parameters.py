@@ -201,12 +201,16 @@ def smoke_default(smoke: bool | None) -> bool:
 
 def start_run(P) -> tuple[bool, os.PathLike, Any]:
     """The first lines every notebook runs after its parameters are checked: resolve smoke mode, create the
-    output folder (``-smoke`` appended in smoke mode), pick the device and seed everything from ``P.seed``.
+    output folder (``-smoke`` appended in smoke mode), pick the device, give torch as many threads as cores are free
+    (``modgap.device.free_cores``; ``$OMP_NUM_THREADS`` when set) and seed everything from ``P.seed``.
     Returns ``(smoke, output folder, torch device)`` and prints them on one line."""
-    from modgap.device import describe_device, get_device
+    import torch
+
+    from modgap.device import describe_device, get_device, threads_for_this_process
     from modgap.paths import output_dir
     from modgap.seed import seed_everything
 
+    torch.set_num_threads(threads_for_this_process())  # the cores free now (or $OMP_NUM_THREADS): no cliff under load
     smoke = smoke_default(P.smoke)
     out = output_dir(P.output_dir, smoke=smoke)
     device = get_device(getattr(P, "device", "cpu"))

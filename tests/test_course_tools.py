@@ -71,7 +71,7 @@ def test_sweep_on_a_dask_scheduler(tmp_path, monkeypatch, make_notebook):
                        "pathlib.Path(output_dir, 'results.csv').write_text(f'metric,value\\nm,{seed}')")
     g = tmp_path / "g.yaml"
     g.write_text("grid:\n  seed: [3, 4]\n")
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None) as cluster:
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=":0") as cluster:
         records = run_sweep(nb, load_grid(g), tmp_path / "sw", scheduler=cluster.scheduler_address)
     assert [r["status"] for r in records] == ["ok", "ok"]
     assert sorted(gather(tmp_path / "sw", load_grid(g))["value"]) == [3, 4]

@@ -1,7 +1,7 @@
 """Whole-run resume: ``python -m modgap.tooling.runner`` killed with SIGKILL — inside a notebook, during training
 in a worker process, right after a notebook finished — and started again ends with the same results table as a
 run that was never interrupted, without redoing finished notebooks or finished models. Smoke mode, notebooks
-00 and 03, the models in a folder of the test's own."""
+00 and 03 (on one spectra and one image task: 12 matchers), the models in a folder of the test's own."""
 import os
 import signal
 import subprocess
@@ -37,6 +37,11 @@ def _runner(runs, profile, kill_when=None, timeout=600):
     return out, killed
 
 
+def _profile(path, models):
+    path.write_text(f"notebooks:\n  03_marrnet_vs_baselines:\n    models_dir: {models}\n"
+                    "    tasks: [Raman-IR, visible-thermal]\n")
+
+
 def _models(runs):
     return {p.name: p.stat().st_mtime_ns for p in (runs.parent / "models-smoke").glob("*.pt")}
 
@@ -57,7 +62,7 @@ KILL_POINTS = {
 def reference(tmp_path_factory):
     root = tmp_path_factory.mktemp("reference")
     profile = root / "profile.yaml"
-    profile.write_text(f"notebooks:\n  03_marrnet_vs_baselines:\n    models_dir: {root / 'models'}\n")
+    _profile(profile, root / "models")
     _runner(root / "runs", profile)
     return _table(root / "runs")
 
@@ -65,7 +70,7 @@ def reference(tmp_path_factory):
 @pytest.mark.parametrize("point", list(KILL_POINTS))
 def test_a_killed_run_resumes_to_the_uninterrupted_result(point, reference, tmp_path):
     profile = tmp_path / "profile.yaml"
-    profile.write_text(f"notebooks:\n  03_marrnet_vs_baselines:\n    models_dir: {tmp_path / 'models'}\n")
+    _profile(profile, tmp_path / "models")
     runs = tmp_path / "runs"
     _, killed = _runner(runs, profile, KILL_POINTS[point])
     assert killed, "the run ended before the kill point was reached"

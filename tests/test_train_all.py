@@ -29,7 +29,7 @@ def test_parallel_training_matches_one_process_and_then_loads(tmp_path):
 
 def test_worker_count_and_bad_input():
     assert cpu_workers("cpu", n_jobs=1) == 1
-    assert cpu_workers("cpu") == torch.get_num_threads()
+    assert 1 <= cpu_workers("cpu") <= torch.get_num_threads()  # one per free core: tests/test_free_cores.py
     assert cpu_workers("cuda") == 1
     assert train_all([]) == []
     with pytest.raises(ValueError, match="workers must be"):

@@ -63,12 +63,18 @@ class ConvBlock(nn.Sequential):
 
 
 class GradientReversal(torch.autograd.Function):
-    """Identity forward, −λ·grad backward (Ganin & Lempitsky 2015): one optimiser plays both sides."""
+    """Identity forward, −λ·grad backward (Ganin & Lempitsky 2015): one optimiser plays both sides. Written in the
+    form that ``torch.func`` transforms accept (``setup_context``), so a model using it can be ``vmap``-ed."""
+
+    generate_vmap_rule = True
 
     @staticmethod
-    def forward(ctx, x, lam: float):
-        ctx.lam = lam
+    def forward(x, lam: float):
         return x.view_as(x)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.lam = inputs[1]
 
     @staticmethod
     def backward(ctx, grad):
