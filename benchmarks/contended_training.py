@@ -9,7 +9,7 @@ Then the notebook's own work (evaluation in the kernel: embedding a test set wit
 every occluded probe set) before and after the kernel's threads followed the free cores: torch on every core
 (before) against ``modgap.device.threads_for_this_process()`` (after, what ``start_run`` sets), idle and under load.
 
-    .venv/bin/python benchmarks/contended_training.py [--models 4] [--epochs 2] [--embeds 20]
+    .venv/bin/python benchmarks/contended_training.py [--models 4] [--epochs 2] [--embeds 20] [--part both|towers|kernel]
 """
 from __future__ import annotations
 
@@ -47,7 +47,15 @@ def main() -> None:
     ap.add_argument("--models", type=int, default=4)
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--embeds", type=int, default=20, help="passes over 2,000 test images in the kernel part")
+    ap.add_argument("--part", choices=["both", "towers", "kernel"], default="both")
     args = ap.parse_args()
+    if args.part in ("both", "towers"):
+        towers(args)
+    if args.part in ("both", "kernel"):
+        kernel_evaluation(args.embeds)
+
+
+def towers(args) -> None:
     data = captioned_images(0, 2000, text_encoder="scratch")
     jobs = [dict(data=data, cfg=TwoTowerConfig(variant="full", temperature=0.1, epochs=args.epochs, seed=s))
             for s in range(args.models)]
@@ -71,7 +79,6 @@ def main() -> None:
         print(f"{path}: {seconds['another job on one core', path] / seconds['idle', path]:.2f}x slower under load")
     for load in ("idle", "another job on one core"):
         print(f"{load}: train_towers {seconds[load, paths[0]] / seconds[load, paths[1]]:.2f}x faster than the old path")
-    kernel_evaluation(args.embeds)
 
 
 def kernel_evaluation(repeats: int) -> None:
