@@ -161,3 +161,44 @@ def test_occluded_hits_start_from_the_clean_rank1_and_have_one_row_per_fraction(
     clean = per_query_scores(model.embed_all(T.probe, "a"), model.embed_all(T.gallery, "b"), T.probe_ids, T.gallery_ids)
     assert np.array_equal(hits[0], clean["rank1"])
     assert hits[2].mean() <= hits[0].mean()  # 90% of every spectrum hidden: not better than clean
+
+
+def _loop_masks(x, fraction, kind, seed, cell=4):
+    """The occluders' masks as they were built before, one sample at a time (the reference for the vectorised ones)."""
+    g = torch.Generator().manual_seed(seed)
+    if x.dim() == 3:
+        n, _, L = x.shape
+        k = round(fraction * L)
+        mask = torch.zeros(n, 1, L, dtype=torch.bool)
+        if k:
+            for i, s in enumerate(torch.randint(0, L - k + 1, (n,), generator=g).tolist()):
+                mask[i, 0, s:s + k] = True
+        return mask
+    n, _, H, W = x.shape
+    mask = torch.zeros(n, 1, H, W, dtype=torch.bool)
+    if kind == "patches":
+        gh, gw = H // cell, W // cell
+        k = round(fraction * gh * gw)
+        for i in range(n):
+            for c in torch.randperm(gh * gw, generator=g)[:k].tolist():
+                r, q = divmod(c, gw)
+                mask[i, 0, r * cell:(r + 1) * cell, q * cell:(q + 1) * cell] = True
+    else:
+        s = min(round(np.sqrt(fraction * H * W)), H, W)
+        if s:
+            pos = zip(torch.randint(0, H - s + 1, (n,), generator=g).tolist(), torch.randint(0, W - s + 1, (n,), generator=g).tolist())
+            for i, (r0, c0) in enumerate(pos):
+                mask[i, 0, r0:r0 + s, c0:c0 + s] = True
+    return mask
+
+
+@pytest.mark.parametrize("fraction", [0.0, 0.1, 0.3, 0.5, 1.0])
+@pytest.mark.parametrize("kind", ["patches", "square", "band"])
+def test_the_vectorised_occluders_hide_exactly_what_the_per_sample_loops_hid(kind, fraction):
+    """Same seed, same hidden elements: the masks (and so every occlusion result) are unchanged by vectorising."""
+    x = torch.rand(37, 1, 28, 28) if kind != "band" else torch.rand(37, 1, 451)
+    for seed in (0, 5):
+        _, m = occlude(x, fraction, kind, seed=seed)
+        assert torch.equal(m, _loop_masks(x, fraction, kind, seed)), (kind, fraction, seed)
+    empty = x[:0]
+    assert occlude(empty, fraction, kind)[1].shape == empty.shape

@@ -47,8 +47,8 @@ def occlude_spectra(x: torch.Tensor, fraction: float, kind: str = "band", seed: 
             starts = (torch.full((n,), start) if start is not None else torch.randint(0, L - k + 1, (n,), generator=g))
             if start is not None and not 0 <= start <= L - k:
                 raise ValueError(f"band start {start} with width {k} does not fit in {L} bins")
-            for i, s in enumerate(starts.tolist()):
-                mask[i, 0, s:s + k] = True
+            bins = torch.arange(L)
+            mask[:, 0] = (bins >= starts[:, None]) & (bins < starts[:, None] + k)  # one band per spectrum
         else:  # peaks
             top = x[:, 0].argsort(dim=1, descending=True, stable=True)[:, :k]
             mask[torch.arange(n)[:, None], 0, top] = True
@@ -71,14 +71,16 @@ def occlude_images(x: torch.Tensor, fraction: float, kind: str = "patches", seed
             raise ValueError(f"image size {H}×{W} is not a multiple of the cell size {cell}")
         gh, gw = H // cell, W // cell
         k = round(f * gh * gw)
-        for i in range(n):
-            for c in torch.randperm(gh * gw, generator=g)[:k].tolist():
-                r, q = divmod(c, gw)
-                mask[i, 0, r * cell:(r + 1) * cell, q * cell:(q + 1) * cell] = True
+        cells = torch.zeros(n, gh * gw, dtype=torch.bool)  # the hidden cells of each image
+        if k and n:
+            chosen = torch.stack([torch.randperm(gh * gw, generator=g)[:k] for _ in range(n)])  # (n, k), as drawn
+            cells.scatter_(1, chosen, True)
+        # each cell to its cell×cell pixels: (n, gh·gw) -> (n, 1, H, W)
+        mask = cells.view(n, 1, gh, gw).repeat_interleave(cell, 2).repeat_interleave(cell, 3)
     else:
         s = round(np.sqrt(f * H * W))
         s = min(s, H, W)
-        if s:
+        if s and n:
             if position is not None:
                 r0, c0 = position
                 if not (0 <= r0 <= H - s and 0 <= c0 <= W - s):
@@ -87,8 +89,11 @@ def occlude_images(x: torch.Tensor, fraction: float, kind: str = "patches", seed
             else:
                 pos = zip(torch.randint(0, H - s + 1, (n,), generator=g).tolist(),
                           torch.randint(0, W - s + 1, (n,), generator=g).tolist())
-            for i, (r0, c0) in enumerate(pos):
-                mask[i, 0, r0:r0 + s, c0:c0 + s] = True
+            r0, c0 = (torch.tensor(v).view(n, 1) for v in zip(*pos))  # (n, 1) each: every square's corner
+            rows, cols = torch.arange(H), torch.arange(W)
+            inside_r = (rows >= r0) & (rows < r0 + s)  # (n, H)
+            inside_c = (cols >= c0) & (cols < c0 + s)  # (n, W)
+            mask[:, 0] = inside_r[:, :, None] & inside_c[:, None, :]
     return x.masked_fill(mask.to(x.device), fill), mask
 
 
