@@ -17,6 +17,7 @@ import argparse
 import multiprocessing as mp
 import tempfile
 import time
+from contextlib import contextmanager
 
 import torch
 
@@ -28,6 +29,26 @@ def _hog(stop) -> None:
     x = 0
     while not stop.is_set():  # one core busy, as another user's job would keep it
         x = (x * 1103515245 + 12345) % 2**31
+
+
+LOADS = ("idle", "another job on one core")
+
+
+@contextmanager
+def under(load: str):
+    """The block runs with the cores idle, or with another process keeping one core busy."""
+    if load == "idle":
+        yield
+        return
+    stop = mp.Event()
+    hog = mp.Process(target=_hog, args=(stop,))
+    hog.start()
+    time.sleep(0.5)  # let it take its core
+    try:
+        yield
+    finally:
+        stop.set()
+        hog.join()
 
 
 def _time(path: str, jobs: list[dict]) -> float:
@@ -62,19 +83,11 @@ def towers(args) -> None:
     print(f"{args.models} two-tower models × {args.epochs} epochs, {torch.get_num_threads()} torch threads in this process")
     paths = ("one after another, every core", "train_towers, one thread per process")
     seconds = {}
-    for load in ("idle", "another job on one core"):
-        stop = mp.Event()
-        hog = mp.Process(target=_hog, args=(stop,)) if load != "idle" else None
-        if hog:
-            hog.start()
-        try:
+    for load in LOADS:
+        with under(load):
             for path in paths:
                 seconds[load, path] = _time(path, jobs)
                 print(f"{load:24s} {path:38s} {seconds[load, path]:6.1f} s")
-        finally:
-            if hog:
-                stop.set()
-                hog.join()
     for path in paths:
         print(f"{path}: {seconds['another job on one core', path] / seconds['idle', path]:.2f}x slower under load")
     for load in ("idle", "another job on one core"):
@@ -88,13 +101,8 @@ def kernel_evaluation(repeats: int) -> None:
     model = Matcher(MatchConfig(method="marrnet", dim=2, perceptual="ssim"))
     x = torch.rand(2000, 1, 28, 28)
     seconds = {}
-    for load in ("idle", "another job on one core"):
-        stop = mp.Event()
-        hog = mp.Process(target=_hog, args=(stop,)) if load != "idle" else None
-        if hog:
-            hog.start()
-            time.sleep(0.5)
-        try:
+    for load in LOADS:
+        with under(load):
             for path in ("every core (before)", "the free cores (after)"):
                 n = usable_cores() if path.startswith("every") else threads_for_this_process()
                 torch.set_num_threads(n)
@@ -104,10 +112,6 @@ def kernel_evaluation(repeats: int) -> None:
                     model.embed_all(x, "a")
                 seconds[load, path] = time.perf_counter() - t0
                 print(f"kernel evaluation, {load:24s} {path:24s} {n} thread(s) {seconds[load, path]:6.1f} s")
-        finally:
-            if hog:
-                stop.set()
-                hog.join()
     for path in ("every core (before)", "the free cores (after)"):
         print(f"kernel evaluation, {path}: {seconds['another job on one core', path] / seconds['idle', path]:.2f}x "
               "slower under load")
