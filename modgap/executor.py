@@ -48,16 +48,16 @@ def scheduler_address(scheduler: str | None = None) -> str:
 
 
 def local_workers(workers: int, n_jobs: int) -> int:
-    """Processes for ``n_jobs`` local jobs: ``workers``, or with 0 one per core that is free now and torch may use
-    (``modgap.device.free_cores``, at most the process's torch threads), never more than jobs."""
-    import torch
-
-    from modgap.device import free_cores
+    """Processes for ``n_jobs`` local jobs: ``workers``, or with 0 one per core that is free now
+    (``modgap.device.free_cores``; at most ``$OMP_NUM_THREADS`` when set, as ``make test`` sets it to share the
+    cores between its test processes), never more than jobs. Every job runs on one thread, so how many run at
+    once changes the time, never the models."""
+    from modgap.device import threads_for_this_process
 
     if workers < 0:
         raise ValueError(f"workers must be >= 0 (0: one per free core), got {workers}")
     if not workers:
-        workers = min(torch.get_num_threads(), free_cores()) if n_jobs > 1 else 1
+        workers = threads_for_this_process() if n_jobs > 1 else 1  # $OMP_NUM_THREADS, else the free cores
     return max(1, min(workers, n_jobs))
 
 

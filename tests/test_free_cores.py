@@ -41,11 +41,13 @@ def test_omp_num_threads_wins_and_a_bad_one_is_named(monkeypatch):
 
 
 def test_workers_follow_the_free_cores(monkeypatch):
-    monkeypatch.setattr(torch, "get_num_threads", lambda: 2)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     monkeypatch.setattr(device, "free_cores", lambda window=0.25: 1)
     assert local_workers(0, 10) == 1  # one core taken: one worker, not two fighting for it
     monkeypatch.setattr(device, "free_cores", lambda window=0.25: 2)
     assert local_workers(0, 10) == 2 and local_workers(0, 1) == 1 and local_workers(3, 10) == 3
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # make test's share of the cores for each test process
+    assert local_workers(0, 10) == 1
 
 
 def test_every_job_trains_on_one_thread_wherever_it_runs():

@@ -171,7 +171,7 @@ def matching_jobs(data: dict[tuple[str, int], MatchingTask], methods, S: Matchin
 
 
 def cpu_workers(device=None, n_jobs: int | None = None) -> int:
-    """How many training processes ``train_all`` runs at once: one per core that torch may use on a CPU
+    """How many training processes ``train_all`` runs at once: one per free core on a CPU
     (``modgap.executor.local_workers``; these models are too small to keep two threads busy: on 2 cores, two
     1-thread MarrNet trainings side by side take 65 ms per step each, one 2-thread training 80 ms), one on a GPU."""
     from modgap.executor import local_workers
