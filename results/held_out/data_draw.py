@@ -19,7 +19,6 @@ from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
-import numpy as np
 import pandas as pd
 
 from modgap.contrastive.experiment import N_PAIRS, captioned_images, embed_test, train_or_load_tower
@@ -29,7 +28,7 @@ from modgap.matching.experiment import load_data, matching_jobs, perceptual_nets
 from modgap.matching.methods import BASELINES, METHODS
 from modgap.metrics.identification import per_query_scores
 from modgap.metrics.per_query import PerQuery
-from modgap.metrics.uncertainty import bootstrap_mean, verdict
+from modgap.metrics.uncertainty import verdict
 from modgap.paths import RUNS_DIR
 from modgap.seed import DATA_DRAWS, data_seed
 
@@ -48,19 +47,15 @@ def matching_rows(models_dir: Path) -> list[dict]:
         data = load_data(S)
         jobs = matching_jobs(data, METHODS, S, perceptual_nets(data, S))
         train_all(list(jobs.values()), progress_bar=False)
-        scores = {}
+        per_query = PerQuery()  # (task, method, seed) -> each probe's rank-1 hit
         for (task, method, s), job in jobs.items():
             model, _ = train_or_load(**job)
             T = data[task, s]
-            scores[task, method, s] = per_query_scores(model.embed_all(T.probe, "a"), model.embed_all(T.gallery, "b"),
-                                                       T.probe_ids, T.gallery_ids)["rank1"]
-
-        def units(t, m, scores=scores, seeds=S.seeds):
-            return np.stack([scores[t, m, s] for s in seeds])
-
+            per_query.add(task, method, s, rank1=per_query_scores(model.embed_all(T.probe, "a"), model.embed_all(T.gallery, "b"),
+                                                                  T.probe_ids, T.gallery_ids)["rank1"])
         for t in TASKS:
             for b in BASELINES:
-                e = bootstrap_mean(units(t, "marrnet"), units(t, b), seed=SEED).scaled(100)
+                e = per_query.estimate("rank1", "marrnet", b, strata=t, seed=SEED).scaled(100)
                 rows.append({"notebook": "03", "comparison": f"marrnet − {b}, {t}", "statistic": "rank-1 points",
                              "data_draw": draw, "value": e.value, "low": e.low, "high": e.high,
                              "verdict": verdict(e, ">", 0.0)})
