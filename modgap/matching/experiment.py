@@ -186,14 +186,14 @@ def train_all(jobs: list[dict], workers: int = 0, device=None, progress_bar: boo
     (``modgap.executor``: local processes by default, a Dask cluster with ``$MODGAP_SCHEDULER``).
 
     ``workers = 0`` picks ``cpu_workers``; ``1`` trains here, one after the other. With more, each job runs in
-    a fresh process with ``torch threads // workers`` threads. A job whose checkpoint is complete loads in a
+    a fresh process. Every job trains on one thread, wherever it runs. A job whose checkpoint is complete loads in a
     moment and an interrupted one resumes from its last epoch. Returns ``(seconds, epochs trained)`` per job,
     in order; load the models afterwards with ``train_or_load`` (same arguments). On an accelerator, without a
     cluster, the jobs run here one after another (processes would only queue on it)."""
     from modgap.executor import run_jobs
 
     if workers < 0:
-        raise ValueError(f"workers must be >= 0 (0: one per core), got {workers}")
+        raise ValueError(f"workers must be >= 0 (0: one per free core), got {workers}")
     jobs = [{**job, "device": device} for job in jobs]
     refuse_bad_checkpoints(job_checkpoint(j) for j in jobs)  # every bad one at once, before any training
     on_accelerator = torch.device(device or "cpu").type != "cpu"
