@@ -71,7 +71,8 @@ def curve(cell, metric: str, q: np.ndarray | None = None) -> np.ndarray:
         return cell["hit"][q].mean(0)
     if metric == "V-Measure":
         truth = cell["labels"][q]
-        return np.array([v_measure(np.r_[truth, truth], np.r_[c[:, 0], c[:, 1]]) for c in cell["clusters"][q].swapaxes(0, 1)])
+        both = np.concatenate([truth, truth])  # each test pair's class, for its image and its caption
+        return np.array([v_measure(both, np.concatenate([c[:, 0], c[:, 1]])) for c in cell["clusters"][q].swapaxes(0, 1)])
     raise ValueError(f"unknown metric {metric!r}; expected one of {METRICS}")
 
 
