@@ -121,7 +121,9 @@ def free_cores(window: float = 0.25) -> int:
 
 
 def threads_for_this_process() -> int:
-    """torch threads for a notebook's kernel: ``$OMP_NUM_THREADS`` when the user set it, else ``free_cores()``."""
+    """How many cores this process should keep busy — a notebook kernel's torch threads (``start_run``), the
+    one-thread training processes to start (``modgap.executor.local_workers``): ``$OMP_NUM_THREADS`` when the
+    user set it, else ``free_cores()``."""
     import os
 
     value = os.environ.get("OMP_NUM_THREADS", "").strip()
