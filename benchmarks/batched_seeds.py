@@ -73,20 +73,29 @@ def separate(ms, data):
     return step
 
 
-def batched(ms, data):
+def vmapped_loss(ms):
+    """``(f, params, buffers)``: ``f(params, buffers, a, b, ids) -> (S,)`` the S seeds' losses in one ``vmap`` over
+    their stacked state (``params``: leaves that require grad)."""
     base = copy.deepcopy(ms[0]).to("meta")  # the module whose code runs; the state comes from the stack
-    params, buffers = stack_module_state(ms)  # name -> (S, ...) leaves
-    opt = torch.optim.Adam(params.values(), lr=1e-3)
-    a = torch.stack([d[0] for d in data])
-    b = torch.stack([d[1] for d in data])
-    ids = torch.stack([d[2] for d in data])
-
-    def one(p, bu, a, b, ids):
-        return functional_call(base, (p, bu), (a, b, ids, 0.75), strict=True)[0]  # calls base.forward
-
     base.forward = base.loss  # functional_call calls forward
     base.memory_format = lambda x: x  # vmap cannot ask for a layout: the batched path runs channels-first
-    f = vmap(one, in_dims=(0, 0, 0, 0, 0), randomness="different")
+    params, buffers = stack_module_state(ms)  # name -> (S, ...)
+
+    def one(p, bu, a, b, ids):
+        return functional_call(base, (p, bu), (a, b, ids, 0.75), strict=True)[0]
+
+    return vmap(one, randomness="different"), params, buffers
+
+
+def stacked(data):
+    """(a, b, ids), each (S, B, ...): every seed's own batch."""
+    return tuple(torch.stack([d[k] for d in data]) for k in range(3))
+
+
+def batched(ms, data):
+    f, params, buffers = vmapped_loss(ms)
+    opt = torch.optim.Adam(params.values(), lr=1e-3)
+    a, b, ids = stacked(data)
 
     def step():
         losses = f(params, buffers, a, b, ids)  # (S,)
@@ -95,7 +104,7 @@ def batched(ms, data):
         opt.step()
         return losses.detach()
 
-    return step, params
+    return step
 
 
 def large_batch(method, dim, shape, n_seeds):
@@ -112,16 +121,9 @@ def check(method, dim, shape, n_seeds) -> float:
     ref = [m.loss(a, b, i, 0.75)[0] for m, (a, b, i) in zip(ms, data)]
     grads = [torch.autograd.grad(r, [p for p in m.parameters() if p.requires_grad], allow_unused=True)
              for r, m in zip(ref, ms)]
-    step, params = batched(models(method, dim, n_seeds), data)
-    for p in params.values():
-        p.grad = None
-    base = copy.deepcopy(ms[0]).to("meta")
-    base.forward = base.loss
-    base.memory_format = lambda x: x
-    p, bu = stack_module_state(models(method, dim, n_seeds))
-    losses = vmap(lambda p, bu, a, b, i: functional_call(base, (p, bu), (a, b, i, 0.75))[0], randomness="different")(
-        p, bu, *[torch.stack([d[k] for d in data]) for k in range(3)])
-    g = torch.autograd.grad(losses.sum(), [v for v in p.values()], allow_unused=True)
+    f, p, bu = vmapped_loss(models(method, dim, n_seeds))
+    losses = f(p, bu, *stacked(data))
+    g = torch.autograd.grad(losses.sum(), list(p.values()), allow_unused=True)
     worst = float(((losses.detach() - torch.stack(ref).detach()).abs() / torch.stack(ref).detach().abs()).max())
     names = [n for n, q in ms[0].named_parameters() if q.requires_grad]
     for j, name in enumerate(names):
@@ -150,7 +152,7 @@ def main() -> None:
             for n in args.seeds:
                 diff = check(method, dim, shape, n)
                 steps = {"separate": separate(models(method, dim, n), inputs(shape, n)),
-                         "batched": batched(models(method, dim, n), inputs(shape, n))[0],
+                         "batched": batched(models(method, dim, n), inputs(shape, n)),
                          "large": large_batch(method, dim, shape, n)}
                 times = {k: [] for k in steps}
                 for fn in steps.values():

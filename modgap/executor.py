@@ -12,7 +12,7 @@ Where the jobs go (``scheduler``, else the environment variable ``MODGAP_SCHEDUL
   with ``die_with_parent``), ``workers = 0`` picking one per core free now (``modgap.device.free_cores``: on a
   machine where another job holds a core, one fewer).
 - ``"local"`` or ``"local:N"``: a Dask ``LocalCluster`` of N one-thread worker processes (N = ``workers`` or one per
-  core) for the length of the call — the same path as a real cluster, on this machine.
+  free core) for the length of the call — the same path as a real cluster, on this machine.
 - ``"tcp://host:8786"`` (any Dask address): the jobs run on that scheduler's workers (e.g. started by
   ``dask-jobqueue`` on Slurm; README, "Beyond one machine"). A job whose worker dies is run again on
   another (up to Dask's ``distributed.scheduler.allowed-failures``, 3 by default; the training resumes from its
@@ -91,25 +91,25 @@ def one_torch_thread():
         torch.set_num_threads(threads)
 
 
-def _init_worker(threads: int) -> None:
+def _as_a_training_worker() -> None:
+    """What every worker process sets before its jobs: torch on one thread, and no per-epoch progress bar (it
+    would flood the runner's or the worker's log; the notebook shows the executor's bar of jobs)."""
     import torch
 
     import modgap.training
 
-    torch.set_num_threads(threads)
-    modgap.training.PROGRESS_BARS = False  # the notebook shows the executor's bar; a worker's would flood the log
+    torch.set_num_threads(1)
+    modgap.training.PROGRESS_BARS = False
+
+
+def _init_worker() -> None:
+    _as_a_training_worker()
     die_with_parent()
 
 
-def _with_threads(fn: Callable, job, threads: int):
-    """``fn(job)`` on a Dask worker, with torch limited to ``threads`` threads (workers default to every core) and no
-    per-epoch progress bar (it would go to the worker's log)."""
-    import torch
-
-    import modgap.training
-
-    torch.set_num_threads(threads)
-    modgap.training.PROGRESS_BARS = False
+def _on_dask_worker(fn: Callable, job):
+    """``fn(job)`` on a Dask worker (whose torch would otherwise use every core), as a training worker."""
+    _as_a_training_worker()
     return fn(job)
 
 
@@ -139,7 +139,7 @@ def run_jobs(fn: Callable, jobs: Sequence, workers: int = 0, scheduler: str | No
                     out[i] = fn(jobs[i])
                     bar.update()
             return out
-        pool = ProcessPoolExecutor(n, mp_context=get_context("spawn"), initializer=_init_worker, initargs=(1,))
+        pool = ProcessPoolExecutor(n, mp_context=get_context("spawn"), initializer=_init_worker)
         try:
             futures = {pool.submit(fn, jobs[i]): i for i in start}
             for f in as_completed(futures):
@@ -177,7 +177,7 @@ def _run_on_dask(fn, jobs, workers, address, start, names, progress_bar, desc):
     out: list = [None] * len(jobs)
     stamp = time.time_ns()
     try:
-        futures = {client.submit(_with_threads, fn, jobs[i], 1, key=f"modgap-{desc}-{names[i]}-{stamp}",
+        futures = {client.submit(_on_dask_worker, fn, jobs[i], key=f"modgap-{desc}-{names[i]}-{stamp}",
                                  pure=False, retries=1, priority=len(jobs) - rank): i
                    for rank, i in enumerate(start)}
         for f in dask_completed(list(futures)):

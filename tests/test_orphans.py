@@ -20,7 +20,7 @@ def work(_):
     time.sleep(120)
 
 if __name__ == "__main__":
-    pool = ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=_init_worker, initargs=(1,))
+    pool = ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=_init_worker)
     pool.submit(work, 0)
     time.sleep(120)
 """
