@@ -66,10 +66,11 @@ def checkpoint_problem(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {first[:300]}"
 
 
-def bad_checkpoints(paths) -> dict[Path, str]:
-    """Every existing checkpoint among ``paths`` that cannot be read, with its problem — so a run reports them all
-    at once, before it trains anything, instead of failing on the first."""
-    bad = {}
+def read_checkpoints(paths) -> tuple[dict[Path, str], dict[Path, tuple[int, bool]]]:
+    """``(bad, progress)`` of every existing checkpoint among ``paths``: the unreadable ones with their problem —
+    so a run reports them all at once, before it trains anything, instead of failing on the first — and, of
+    each readable one, ``(epochs trained, stopped early)``."""
+    bad, progress = {}, {}
     for p in map(Path, paths):
         if p.exists():
             try:
@@ -77,9 +78,16 @@ def bad_checkpoints(paths) -> dict[Path, str]:
                 state = torch.load(p, map_location="cpu", weights_only=True, mmap=True)
                 if not isinstance(state, dict) or "modules" not in state:
                     bad[p] = "not a checkpoint of modgap.training (no modules in it)"
+                else:
+                    progress[p] = (int(state.get("epoch", 0)), bool((state.get("early") or {}).get("stopped", False)))
             except Exception as exc:
                 bad[p] = checkpoint_problem(exc)
-    return bad
+    return bad, progress
+
+
+def bad_checkpoints(paths) -> dict[Path, str]:
+    """Every existing checkpoint among ``paths`` that cannot be read, with its problem (``read_checkpoints``)."""
+    return read_checkpoints(paths)[0]
 
 
 def timed_training(train: Callable, job: dict) -> tuple[float, int]:
@@ -93,12 +101,44 @@ def timed_training(train: Callable, job: dict) -> tuple[float, int]:
     return time.perf_counter() - t0, res.epochs_run
 
 
-def refuse_bad_checkpoints(paths) -> None:
-    """Raise one error that lists every unreadable checkpoint among ``paths`` (``bad_checkpoints``)."""
-    bad = bad_checkpoints(paths)
+def refuse_bad_checkpoints(paths) -> dict[Path, tuple[int, bool]]:
+    """Raise one error that lists every unreadable checkpoint among ``paths``; else the readable ones' progress
+    (``read_checkpoints``)."""
+    bad, progress = read_checkpoints(paths)
     if bad:
         raise RuntimeError(f"{len(bad)} checkpoint(s) cannot be used; delete them to train those models from scratch "
                            "(nothing was trained):\n" + "\n".join(f"  {p}: {why}" for p, why in bad.items()))
+    return progress
+
+
+def train_unfinished(train: Callable, jobs: list[dict], checkpoints: list[Path], epochs: list[int], workers: int = 0,
+                     scheduler: str | None = None, start=None, names=None, progress_bar: bool = True,
+                     desc: str = "training") -> list[tuple[float, int]]:
+    """``timed_training(train, job)`` of every job whose checkpoint (``checkpoints[i]``) has not finished its
+    ``epochs[i]`` (nor stopped early), where ``modgap.executor.run_jobs`` says; ``(0.0, 0)`` for each finished
+    one, which is not sent anywhere: a notebook that loads the models an earlier one trained starts no worker
+    (loading them there and again in the notebook took longer than the loading itself). Every unreadable
+    checkpoint is reported at once, before anything trains (``refuse_bad_checkpoints``)."""
+    from functools import partial
+
+    from modgap.executor import run_jobs
+
+    checkpoints = [Path(c) for c in checkpoints]
+    if not len(jobs) == len(checkpoints) == len(epochs):
+        raise ValueError(f"one checkpoint and one epoch count per job: {len(jobs)} jobs, {len(checkpoints)} "
+                         f"checkpoints, {len(epochs)} epoch counts")
+    progress = refuse_bad_checkpoints(checkpoints)
+    todo = [i for i, (c, e) in enumerate(zip(checkpoints, epochs))
+            if not (c in progress and (progress[c][0] >= e or progress[c][1]))]
+    out: list[tuple[float, int]] = [(0.0, 0)] * len(jobs)
+    start = list(range(len(jobs))) if start is None else list(start)
+    position = {i: k for k, i in enumerate(todo)}
+    ran = run_jobs(partial(timed_training, train), [jobs[i] for i in todo], workers=workers, scheduler=scheduler,
+                   start=[position[i] for i in start if i in position],
+                   names=[names[i] for i in todo] if names is not None else None, progress_bar=progress_bar, desc=desc)
+    for i, r in zip(todo, ran):
+        out[i] = r
+    return out
 
 
 #: whether ``fit`` draws its progress bar; a training worker process sets it False (``modgap.executor``): its bars

@@ -128,3 +128,44 @@ def test_fresh_spectra_draw_new_measurements_of_the_same_molecules_each_epoch(tm
     assert seen == [1, 2]  # epoch 0 trains on the task's own draw
     with pytest.raises(ValueError, match="needs redraw"):
         train_matcher(cfg, T.a, T.b, T.ids, progress_bar=False)
+
+
+def test_finished_checkpoints_are_not_sent_to_any_worker(tmp_path, monkeypatch):
+    import modgap.executor
+
+    T = load_task("visible-thermal", n_train_images=64, n_test_images=16)
+    jobs = [dict(T=T, method="siamese", seed=s, epochs=1, ckpt_dir=tmp_path) for s in (0, 1)]
+    assert train_all(jobs[:1], workers=1, progress_bar=False)[0][1] == 1  # seed 0 finished
+    sent, real = [], modgap.executor.run_jobs
+
+    def spy(fn, js, **kw):
+        sent.append([(j["seed"], j["epochs"]) for j in js])
+        return real(fn, js, **kw)
+
+    monkeypatch.setattr(modgap.executor, "run_jobs", spy)
+    done = train_all(jobs + [dict(jobs[0], epochs=2)], workers=1, progress_bar=False)
+    assert sent == [[(1, 1), (0, 2)]]  # not the finished one; the others in their order
+    assert done[0] == (0.0, 0) and [e for _, e in done[1:]] == [1, 2]
+    assert train_all(jobs, workers=2, progress_bar=False) == [(0.0, 0), (0.0, 0)] and sent[-1] == []  # nothing to start
+
+
+def test_train_unfinished_counts_an_early_stop_as_finished_and_refuses_bad_checkpoints(tmp_path):
+    from types import SimpleNamespace
+
+    from modgap.training import train_unfinished
+
+    stopped, partway, bad, absent = (tmp_path / f"{n}.pt" for n in ("stopped", "partway", "bad", "absent"))
+    torch.save({"modules": {}, "epoch": 3, "early": {"stopped": True}}, stopped)  # stopped early at 3 of 5
+    torch.save({"modules": {}, "epoch": 3}, partway)  # 3 of 5: resumes
+
+    def train(n):
+        return None, SimpleNamespace(epochs_run=n)
+
+    jobs = [{"n": 0}, {"n": 2}, {"n": 5}]
+    done = train_unfinished(train, jobs, [stopped, partway, absent], [5, 5, 5], workers=1, progress_bar=False)
+    assert done[0] == (0.0, 0) and [e for _, e in done[1:]] == [2, 5]
+    bad.write_bytes(b"not a checkpoint")
+    with pytest.raises(RuntimeError, match=r"(?s)1 checkpoint\(s\) cannot be used.*bad\.pt"):
+        train_unfinished(train, jobs, [stopped, bad, absent], [5, 5, 5], workers=1, progress_bar=False)
+    with pytest.raises(ValueError, match="one checkpoint and one epoch count per job"):
+        train_unfinished(train, jobs, [stopped], [5], workers=1)

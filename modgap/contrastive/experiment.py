@@ -7,7 +7,6 @@ setting and the data, so notebook 08 loads the models 05 trained (and trains the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -178,18 +177,17 @@ def train_towers(jobs: list[dict], workers: int = 0, device=None, progress_bar: 
     """Train every job (keyword arguments ``data``, ``cfg``, ``folder`` of ``train_or_load_tower``) into its
     checkpoint, ``workers`` at a time, where ``scheduler`` says (``modgap.executor``: local processes by default,
     a Dask cluster with ``$MODGAP_SCHEDULER``); on an accelerator without a cluster, here, one after another.
-    Returns ``(seconds, epochs trained)`` per job, in order; load the models afterwards with
+    Returns ``(seconds, epochs trained)`` per job, in order (``(0.0, 0)`` for a complete checkpoint, which is not
+    run: ``modgap.training.train_unfinished``); load the models afterwards with
     ``train_or_load_tower`` (same arguments)."""
-    from modgap.executor import run_jobs
-    from modgap.training import refuse_bad_checkpoints, timed_training
+    from modgap.training import train_unfinished
 
     jobs = [{**job, "device": device} for job in jobs]
-    refuse_bad_checkpoints(j["data"].checkpoint(j["cfg"], j["folder"]) for j in jobs)  # every bad one at once
     on_accelerator = torch.device(device or "cpu").type != "cpu"
-    names = [j["data"].checkpoint(j["cfg"], j["folder"]).stem for j in jobs]
-    return run_jobs(partial(timed_training, train_or_load_tower), jobs, workers=1 if on_accelerator else workers,
-                    scheduler=scheduler, names=names,
-                    progress_bar=progress_bar, desc="two-tower training")
+    checkpoints = [j["data"].checkpoint(j["cfg"], j["folder"]) for j in jobs]
+    return train_unfinished(train_or_load_tower, jobs, checkpoints, [j["cfg"].epochs for j in jobs],
+                            workers=1 if on_accelerator else workers, scheduler=scheduler,
+                            names=[c.stem for c in checkpoints], progress_bar=progress_bar, desc="two-tower training")
 
 
 def embed_test(model: TwoTower, data: CaptionedImages, images: torch.Tensor | None = None, device=None):

@@ -14,7 +14,6 @@ another (on 2 cores, the ten visible–thermal models of notebook 03: 54 s inste
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 import torch
@@ -24,7 +23,7 @@ from modgap.matching.methods import METHODS, MatchConfig, train_matcher, train_p
 from modgap.matching.tasks import MATCHING_TASKS, MatchingTask
 from modgap.parameters import at_least, one_of, subset_of
 from modgap.seed import DATA_DRAWS, data_seed
-from modgap.training import refuse_bad_checkpoints, timed_training
+from modgap.training import train_unfinished
 
 #: The parameters that notebooks 02, 03 and 04 share, with their rules (``modgap.check_parameters``).
 PARAMETERS = dict(seed=int, device=str, smoke=(bool, type(None)), tasks=subset_of(MATCHING_TASKS), epochs=at_least(1),
@@ -186,19 +185,17 @@ def train_all(jobs: list[dict], workers: int = 0, device=None, progress_bar: boo
     (``modgap.executor``: local processes by default, a Dask cluster with ``$MODGAP_SCHEDULER``).
 
     ``workers = 0`` picks ``cpu_workers``; ``1`` trains here, one after the other. With more, each job runs in
-    a fresh process. Every job trains on one thread, wherever it runs. A job whose checkpoint is complete loads in a
-    moment and an interrupted one resumes from its last epoch. Returns ``(seconds, epochs trained)`` per job,
-    in order; load the models afterwards with ``train_or_load`` (same arguments). On an accelerator, without a
-    cluster, the jobs run here one after another (processes would only queue on it)."""
-    from modgap.executor import run_jobs
-
+    a fresh process. Every job trains on one thread, wherever it runs. A job whose checkpoint is complete is not
+    run at all (``modgap.training.train_unfinished``) and an interrupted one resumes from its last epoch.
+    Returns ``(seconds, epochs trained)`` per job, in order (``(0.0, 0)`` for a complete one); load the models
+    afterwards with ``train_or_load`` (same arguments). On an accelerator, without a cluster, the jobs run here
+    one after another (processes would only queue on it)."""
     if workers < 0:
         raise ValueError(f"workers must be >= 0 (0: one per free core), got {workers}")
     jobs = [{**job, "device": device} for job in jobs]
-    refuse_bad_checkpoints(job_checkpoint(j) for j in jobs)  # every bad one at once, before any training
     on_accelerator = torch.device(device or "cpu").type != "cpu"
     start = sorted(range(len(jobs)), key=lambda i: -METHODS[jobs[i]["method"]].step_cost)  # stable: else as given
     names = [f"{j['T'].key}-{j['method']}-s{j['seed']}" for j in jobs]
-    return run_jobs(partial(timed_training, train_or_load), jobs, workers=1 if on_accelerator else workers,
-                    scheduler=scheduler, start=start, names=names,
-                    progress_bar=progress_bar, desc="training")
+    return train_unfinished(train_or_load, jobs, [job_checkpoint(j) for j in jobs], [j["epochs"] for j in jobs],
+                            workers=1 if on_accelerator else workers, scheduler=scheduler, start=start, names=names,
+                            progress_bar=progress_bar, desc="training")
