@@ -22,6 +22,10 @@ Every job trains on one torch thread, wherever it runs (here, a local worker, a 
 small to keep two threads busy, a thread that waits on a taken core makes the others spin (the cliff under load),
 and so a model's weights never depend on how many cores were free or where it trained.
 
+``train_unfinished(train, jobs, checkpoints, epochs)`` is what both tracks' trainings call: it reads every
+checkpoint first, names every unreadable one at once, and sends ``run_jobs`` only the jobs whose checkpoint has
+not finished; a finished one is answered ``(0.0, 0)`` where it was read.
+
 Jobs must be picklable (dictionaries of tensors, numbers and settings are) and ``fn`` importable (a module-level
 function), because they travel to other processes.
 """
@@ -33,6 +37,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from multiprocessing import get_context
+from pathlib import Path
 
 SCHEDULER_ENV = "MODGAP_SCHEDULER"
 
@@ -152,6 +157,36 @@ def run_jobs(fn: Callable, jobs: Sequence, workers: int = 0, scheduler: str | No
         return out
     finally:
         bar.close()
+
+
+def train_unfinished(train: Callable, jobs: list[dict], checkpoints: list[Path], epochs: list[int], workers: int = 0,
+                     scheduler: str | None = None, start=None, names=None, progress_bar: bool = True,
+                     desc: str = "training") -> list[tuple[float, int]]:
+    """``timed_training(train, job)`` of every job whose checkpoint (``checkpoints[i]``) has not finished its
+    ``epochs[i]`` (nor stopped early), where ``run_jobs`` says; ``(0.0, 0)`` for each finished
+    one, which is not sent anywhere: a notebook that loads the models an earlier one trained starts no worker
+    (loading them there and again in the notebook took longer than the loading itself). Every unreadable
+    checkpoint is reported at once, before anything trains (``refuse_bad_checkpoints``)."""
+    from functools import partial
+
+    from modgap.training import refuse_bad_checkpoints, timed_training
+
+    checkpoints = [Path(c) for c in checkpoints]
+    if not len(jobs) == len(checkpoints) == len(epochs):
+        raise ValueError(f"one checkpoint and one epoch count per job: {len(jobs)} jobs, {len(checkpoints)} "
+                         f"checkpoints, {len(epochs)} epoch counts")
+    progress = refuse_bad_checkpoints(checkpoints)
+    todo = [i for i, (c, e) in enumerate(zip(checkpoints, epochs))
+            if not (c in progress and (progress[c][0] >= e or progress[c][1]))]
+    out: list[tuple[float, int]] = [(0.0, 0)] * len(jobs)
+    start = list(range(len(jobs))) if start is None else list(start)
+    position = {i: k for k, i in enumerate(todo)}
+    ran = run_jobs(partial(timed_training, train), [jobs[i] for i in todo], workers=workers, scheduler=scheduler,
+                   start=[position[i] for i in start if i in position],
+                   names=[names[i] for i in todo] if names is not None else None, progress_bar=progress_bar, desc=desc)
+    for i, r in zip(todo, ran):
+        out[i] = r
+    return out
 
 
 def _run_on_dask(fn, jobs, workers, address, start, names, progress_bar, desc):

@@ -111,36 +111,6 @@ def refuse_bad_checkpoints(paths) -> dict[Path, tuple[int, bool]]:
     return progress
 
 
-def train_unfinished(train: Callable, jobs: list[dict], checkpoints: list[Path], epochs: list[int], workers: int = 0,
-                     scheduler: str | None = None, start=None, names=None, progress_bar: bool = True,
-                     desc: str = "training") -> list[tuple[float, int]]:
-    """``timed_training(train, job)`` of every job whose checkpoint (``checkpoints[i]``) has not finished its
-    ``epochs[i]`` (nor stopped early), where ``modgap.executor.run_jobs`` says; ``(0.0, 0)`` for each finished
-    one, which is not sent anywhere: a notebook that loads the models an earlier one trained starts no worker
-    (loading them there and again in the notebook took longer than the loading itself). Every unreadable
-    checkpoint is reported at once, before anything trains (``refuse_bad_checkpoints``)."""
-    from functools import partial
-
-    from modgap.executor import run_jobs
-
-    checkpoints = [Path(c) for c in checkpoints]
-    if not len(jobs) == len(checkpoints) == len(epochs):
-        raise ValueError(f"one checkpoint and one epoch count per job: {len(jobs)} jobs, {len(checkpoints)} "
-                         f"checkpoints, {len(epochs)} epoch counts")
-    progress = refuse_bad_checkpoints(checkpoints)
-    todo = [i for i, (c, e) in enumerate(zip(checkpoints, epochs))
-            if not (c in progress and (progress[c][0] >= e or progress[c][1]))]
-    out: list[tuple[float, int]] = [(0.0, 0)] * len(jobs)
-    start = list(range(len(jobs))) if start is None else list(start)
-    position = {i: k for k, i in enumerate(todo)}
-    ran = run_jobs(partial(timed_training, train), [jobs[i] for i in todo], workers=workers, scheduler=scheduler,
-                   start=[position[i] for i in start if i in position],
-                   names=[names[i] for i in todo] if names is not None else None, progress_bar=progress_bar, desc=desc)
-    for i, r in zip(todo, ran):
-        out[i] = r
-    return out
-
-
 #: whether ``fit`` draws its progress bar; a training worker process sets it False (``modgap.executor``): its bars
 #: would go to the runner's terminal or log, not to the notebook, where the executor's own bar counts the jobs
 PROGRESS_BARS = True

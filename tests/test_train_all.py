@@ -152,7 +152,7 @@ def test_finished_checkpoints_are_not_sent_to_any_worker(tmp_path, monkeypatch):
 def test_train_unfinished_counts_an_early_stop_as_finished_and_refuses_bad_checkpoints(tmp_path):
     from types import SimpleNamespace
 
-    from modgap.training import train_unfinished
+    from modgap.executor import train_unfinished
 
     stopped, partway, bad, absent = (tmp_path / f"{n}.pt" for n in ("stopped", "partway", "bad", "absent"))
     torch.save({"modules": {}, "epoch": 3, "early": {"stopped": True}}, stopped)  # stopped early at 3 of 5

@@ -178,9 +178,9 @@ def train_towers(jobs: list[dict], workers: int = 0, device=None, progress_bar: 
     checkpoint, ``workers`` at a time, where ``scheduler`` says (``modgap.executor``: local processes by default,
     a Dask cluster with ``$MODGAP_SCHEDULER``); on an accelerator without a cluster, here, one after another.
     Returns ``(seconds, epochs trained)`` per job, in order (``(0.0, 0)`` for a complete checkpoint, which is not
-    run: ``modgap.training.train_unfinished``); load the models afterwards with
+    run: ``modgap.executor.train_unfinished``); load the models afterwards with
     ``train_or_load_tower`` (same arguments)."""
-    from modgap.training import train_unfinished
+    from modgap.executor import train_unfinished
 
     jobs = [{**job, "device": device} for job in jobs]
     on_accelerator = torch.device(device or "cpu").type != "cpu"

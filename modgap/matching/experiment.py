@@ -19,11 +19,11 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from modgap.executor import train_unfinished
 from modgap.matching.methods import METHODS, MatchConfig, train_matcher, train_perceptual_net
 from modgap.matching.tasks import MATCHING_TASKS, MatchingTask
 from modgap.parameters import at_least, one_of, subset_of
 from modgap.seed import DATA_DRAWS, data_seed
-from modgap.training import train_unfinished
 
 #: The parameters that notebooks 02, 03 and 04 share, with their rules (``modgap.check_parameters``).
 PARAMETERS = dict(seed=int, device=str, smoke=(bool, type(None)), tasks=subset_of(MATCHING_TASKS), epochs=at_least(1),
@@ -186,7 +186,7 @@ def train_all(jobs: list[dict], workers: int = 0, device=None, progress_bar: boo
 
     ``workers = 0`` picks ``cpu_workers``; ``1`` trains here, one after the other. With more, each job runs in
     a fresh process. Every job trains on one thread, wherever it runs. A job whose checkpoint is complete is not
-    run at all (``modgap.training.train_unfinished``) and an interrupted one resumes from its last epoch.
+    run at all (``modgap.executor.train_unfinished``) and an interrupted one resumes from its last epoch.
     Returns ``(seconds, epochs trained)`` per job, in order (``(0.0, 0)`` for a complete one); load the models
     afterwards with ``train_or_load`` (same arguments). On an accelerator, without a cluster, the jobs run here
     one after another (processes would only queue on it)."""
