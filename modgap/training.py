@@ -85,11 +85,6 @@ def read_checkpoints(paths) -> tuple[dict[Path, str], dict[Path, tuple[int, bool
     return bad, progress
 
 
-def bad_checkpoints(paths) -> dict[Path, str]:
-    """Every existing checkpoint among ``paths`` that cannot be read, with its problem (``read_checkpoints``)."""
-    return read_checkpoints(paths)[0]
-
-
 def timed_training(train: Callable, job: dict) -> tuple[float, int]:
     """``(seconds, epochs trained)`` of ``train(**job)`` — a train-or-load function that returns ``(model, FitResult)``;
     0 epochs means it loaded a finished checkpoint. What ``train_all`` and ``train_towers`` run in each worker
