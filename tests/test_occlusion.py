@@ -163,6 +163,37 @@ def test_occluded_hits_start_from_the_clean_rank1_and_have_one_row_per_fraction(
     assert hits[2].mean() <= hits[0].mean()  # 90% of every spectrum hidden: not better than clean
 
 
+def test_occluded_scores_are_the_per_fraction_loop_for_every_side_and_reuse_given_features():
+    from modgap.data.occluders import occlude
+    from modgap.matching.methods import MatchConfig, Matcher
+    from modgap.matching.occlusion import occluded_scores
+    from modgap.matching.tasks import load_task
+    from modgap.metrics.identification import per_query_scores
+    from modgap.seed import seeded
+
+    T = load_task("photo-sketch", n_train_images=8, n_test_images=24)
+    with seeded(0):
+        model = Matcher(MatchConfig(method="siamese", dim=2, width=4, embed_dim=8))
+    fractions = [0.0, 0.3, 0.6]
+    for side in ("probe", "gallery", "both"):  # the loop notebook 04 had: every fraction occluded, 0 included
+        got = occluded_scores(model, T, fractions, "patches", seed=5, side=side)
+        for f, q in zip(fractions, got):
+            probe = occlude(T.probe, f, "patches", seed=5)[0] if side != "gallery" else T.probe
+            gallery = occlude(T.gallery, f, "patches", seed=105)[0] if side != "probe" else T.gallery
+            want = per_query_scores(model.embed_all(probe, "a"), model.embed_all(gallery, "b"), T.probe_ids, T.gallery_ids)
+            assert np.array_equal(q["rank1"], want["rank1"]) and np.array_equal(q["AP"], want["AP"]), (side, f)
+    assert not np.allclose(got[0]["AP"], got[2]["AP"])  # hiding 60% of both sides moves every probe's AP (untrained model)
+    calls = []
+    embed = model.embed_all
+    model.embed_all = lambda x, m, **kw: calls.append(m) or embed(x, m, **kw)
+    clean = (embed(T.probe, "a"), embed(T.gallery, "b"))
+    again = occluded_scores(model, T, fractions, "patches", seed=5, clean=clean)
+    assert calls == ["a", "a"]  # only the two occluded probe sets: the whole ones were given
+    assert all(np.array_equal(a["AP"], b["AP"]) for a, b in zip(again, occluded_scores(model, T, fractions, "patches", seed=5)))
+    with pytest.raises(ValueError, match="side must be one of"):
+        occluded_scores(model, T, fractions, "patches", side="probes")
+
+
 def _loop_masks(x, fraction, kind, seed, cell=4):
     """The occluders' masks as they were built before, one sample at a time (the reference for the vectorised ones)."""
     g = torch.Generator().manual_seed(seed)

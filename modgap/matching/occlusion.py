@@ -2,7 +2,8 @@
 
 - ``sensitivity_map``: slide an occluder over the probes and record how much similarity to the true match drops;
 - ``reference_regions``: where a matcher *should* look, to compare with;
-- ``occluded_hits``: each probe's rank-1 hit as more of it is hidden (the units of robustness intervals);
+- ``occluded_scores`` and ``occluded_hits``: each probe's rank-1 hit (and AP) as more of it, or of the gallery, is
+  hidden (the units of robustness intervals; 04 and 08 score every matcher with them);
 - ``gap_robustness_correlation``: Niu et al.'s indicator over the trained matchers, ρ(gap, robustness), with
   an interval over seeds (each with all its models) and task–method cells.
 
@@ -71,15 +72,40 @@ def reference_regions(task) -> np.ndarray:
     return shared / len(ids)
 
 
-def occluded_hits(model, T, fractions, kind: str, seed: int = 0) -> np.ndarray:
-    """(fractions, probes): 1 where probe q of task ``T``, occluded at each fraction (the gallery whole), still
-    finds its true match at rank 1 with ``model`` (a ``Matcher``)."""
+#: which side of a match is occluded: the probes (modality a), the gallery (b) or both
+SIDES = ("probe", "gallery", "both")
+
+
+def occluded_scores(model, T, fractions, kind: str, seed: int = 0, side: str = "probe",
+                    clean: tuple[np.ndarray, np.ndarray] | None = None) -> list[dict[str, np.ndarray]]:
+    """Per fraction f, ``per_query_scores`` of ``model`` (a ``Matcher``) on task ``T`` — each probe's rank-1 hit
+    and average precision — with ``side`` occluded by ``kind`` at f: the probes (occluders drawn from ``seed``),
+    the gallery (from ``seed + 100``) or both; the other side whole. At f = 0 nothing is occluded. ``clean``:
+    E's features of the whole probes and gallery when the caller has them (they are not computed again)."""
     from modgap.data.occluders import occlude
     from modgap.metrics.identification import per_query_scores
 
-    gallery = model.embed_all(T.gallery, "b")
-    return np.stack([per_query_scores(model.embed_all(occlude(T.probe, f, kind, seed=seed)[0] if f > 0 else T.probe, "a"),
-                                      gallery, T.probe_ids, T.gallery_ids)["rank1"] for f in fractions])
+    if side not in SIDES:
+        raise ValueError(f"side must be one of {SIDES}, got {side!r}")
+    whole = {"a": None, "b": None} if clean is None else dict(zip("ab", clean))
+
+    def features(x, modality, f, occluded, shift):
+        if f > 0 and occluded:
+            return model.embed_all(occlude(x, f, kind, seed=seed + shift)[0], modality)
+        if whole[modality] is None:  # the whole side, embedded once
+            whole[modality] = model.embed_all(x, modality)
+        return whole[modality]
+
+    return [per_query_scores(features(T.probe, "a", f, side in ("probe", "both"), 0),
+                             features(T.gallery, "b", f, side in ("gallery", "both"), 100), T.probe_ids, T.gallery_ids)
+            for f in fractions]
+
+
+def occluded_hits(model, T, fractions, kind: str, seed: int = 0, side: str = "probe",
+                  clean: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """(fractions, probes): 1 where probe q of task ``T`` still finds its true match at rank 1 with ``side``
+    occluded at each fraction (``occluded_scores``)."""
+    return np.stack([q["rank1"] for q in occluded_scores(model, T, fractions, kind, seed, side, clean)])
 
 
 def gap_robustness_correlation(models, gap: str = "feature_domain_acc", robust: str = "robustness",
