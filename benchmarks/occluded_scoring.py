@@ -1,6 +1,6 @@
 """What ``modgap.matching.occlusion.occluded_scores`` saves notebook 08 per matcher, measured in this one run: 08's
 evaluation cell as it was (E's features of the whole probes and gallery for rank-1, AP and the feature gap, then
-``occluded_hits``, which embedded the whole probes and gallery again) against today's (the whole features given to
+``occluded_hits`` (since removed), which embedded the whole probes and gallery again) against today's (the whole features given to
 ``occluded_scores`` as ``clean``), in alternation, ``--rounds`` times, mean reported.
 
     .venv/bin/python benchmarks/occluded_scoring.py [--rounds 3]

@@ -146,9 +146,9 @@ def test_occlusion_auc_is_the_trapezoid_mean_per_query_and_the_summary_takes_fra
         occlusion_auc([0.0, 0.5], curve)
 
 
-def test_occluded_hits_start_from_the_clean_rank1_and_have_one_row_per_fraction():
+def test_occluded_rank1_starts_from_the_clean_rank1_and_has_one_row_per_fraction():
     from modgap.matching.methods import MatchConfig, Matcher
-    from modgap.matching.occlusion import occluded_hits
+    from modgap.matching.occlusion import occluded_scores
     from modgap.matching.tasks import load_task
     from modgap.metrics.identification import per_query_scores
     from modgap.seed import seeded
@@ -156,7 +156,7 @@ def test_occluded_hits_start_from_the_clean_rank1_and_have_one_row_per_fraction(
     T = load_task("Raman-IR", n_train_measurements=1, n_test_measurements=1)
     with seeded(0):
         model = Matcher(MatchConfig(method="siamese", dim=1, width=4, embed_dim=8))
-    hits = occluded_hits(model, T, [0.0, 0.2, 0.9], "band", seed=3)
+    hits = np.stack([q["rank1"] for q in occluded_scores(model, T, [0.0, 0.2, 0.9], "band", seed=3)])
     assert hits.shape == (3, len(T.probe)) and set(np.unique(hits)) <= {0.0, 1.0}
     clean = per_query_scores(model.embed_all(T.probe, "a"), model.embed_all(T.gallery, "b"), T.probe_ids, T.gallery_ids)
     assert np.array_equal(hits[0], clean["rank1"])

@@ -2,8 +2,8 @@
 
 - ``sensitivity_map``: slide an occluder over the probes and record how much similarity to the true match drops;
 - ``reference_regions``: where a matcher *should* look, to compare with;
-- ``occluded_scores`` and ``occluded_hits``: each probe's rank-1 hit (and AP) as more of it, or of the gallery, is
-  hidden (the units of robustness intervals; 04 and 08 score every matcher with them);
+- ``occluded_scores``: each probe's rank-1 hit and AP as more of it, or of the gallery, is hidden (the units of
+  robustness intervals; 04 and 08 score every matcher with it);
 - ``gap_robustness_correlation``: Niu et al.'s indicator over the trained matchers, ρ(gap, robustness), with
   an interval over seeds (each with all its models) and task–method cells.
 
@@ -99,13 +99,6 @@ def occluded_scores(model, T, fractions, kind: str, seed: int = 0, side: str = "
     return [per_query_scores(features(T.probe, "a", f, side in ("probe", "both"), 0),
                              features(T.gallery, "b", f, side in ("gallery", "both"), 100), T.probe_ids, T.gallery_ids)
             for f in fractions]
-
-
-def occluded_hits(model, T, fractions, kind: str, seed: int = 0, side: str = "probe",
-                  clean: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
-    """(fractions, probes): 1 where probe q of task ``T`` still finds its true match at rank 1 with ``side``
-    occluded at each fraction (``occluded_scores``)."""
-    return np.stack([q["rank1"] for q in occluded_scores(model, T, fractions, kind, seed, side, clean)])
 
 
 def gap_robustness_correlation(models, gap: str = "feature_domain_acc", robust: str = "robustness",
