@@ -94,7 +94,7 @@ def test_ci_entry_point_parses_links_the_shared_data_and_ends_in_make_test(tmp_p
     for name, body in (("make", 'echo "make $*" > "$PWD/make.args"'), ("chromium", "true")):
         (stubs / name).write_text(f"#!/bin/sh\n{body}\n")
         (stubs / name).chmod(0o755)
-    env = {**os.environ, "PATH": f"{stubs}:{os.environ['PATH']}", "MODGAP_NO_BROWSER_INSTALL": "1"}
+    env = {**os.environ, "PATH": f"{stubs}:{os.environ['PATH']}", "MODGAP_NO_APT_INSTALL": "1"}
     done = subprocess.run(["bash", ".ci/run"], cwd=root, capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
     assert (root / "make.args").read_text().strip() == "make test"
