@@ -1,6 +1,8 @@
 """Device choice: CUDA when there is one, else CPU; never assume CUDA."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 
 def get_device(device: str = "auto"):
     """Return a ``torch.device``.
@@ -54,6 +56,25 @@ def one_thread():
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(limits=1)
+
+
+@contextmanager
+def one_torch_thread():
+    """torch on one thread inside the block, restored after: every training runs in one (``modgap.training.fit``),
+    wherever it runs — a worker process, a Dask worker, or a notebook's kernel, whose own thread count follows the
+    cores free when it started. Convolutions add in another order on another number of threads, and a training
+    carries that rounding into different weights (φ trained on 1 and on 2 threads differs by up to 0.009 in a
+    weight), so a model must not depend on how busy the machine was."""
+    import torch
+
+    threads = torch.get_num_threads()
+    if threads != 1:
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        if threads != 1:
+            torch.set_num_threads(threads)
 
 
 def _cpu_times(cores: set[int] | None) -> tuple[int, int]:

@@ -18,7 +18,8 @@ Where the jobs go (``scheduler``, else the environment variable ``MODGAP_SCHEDUL
   another (up to Dask's ``distributed.scheduler.allowed-failures``, 3 by default; the training resumes from its
   last checkpointed epoch), a job that raises is retried once, and then the error names the job.
 
-Every job trains on one torch thread, wherever it runs (here, a local worker, a Dask worker): these models are too
+Every job trains on one torch thread, wherever it runs (here, a local worker, a Dask worker; ``modgap.training.fit``
+holds it, so a model trained in a notebook's kernel without the executor does too): these models are too
 small to keep two threads busy, a thread that waits on a taken core makes the others spin (the cliff under load),
 and so a model's weights never depend on how many cores were free or where it trained.
 
@@ -35,9 +36,10 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
 from multiprocessing import get_context
 from pathlib import Path
+
+from modgap.device import one_torch_thread
 
 SCHEDULER_ENV = "MODGAP_SCHEDULER"
 
@@ -83,19 +85,6 @@ def die_with_parent() -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
-@contextmanager
-def one_torch_thread():
-    """torch on one thread inside the block (a job run in this process), as it is on a worker; restored after."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-
-
 def _as_a_training_worker() -> None:
     """What every worker process sets before its jobs: torch on one thread, and no per-epoch progress bar (it
     would flood the runner's or the worker's log; the notebook shows the executor's bar of jobs)."""
@@ -139,7 +128,7 @@ def run_jobs(fn: Callable, jobs: Sequence, workers: int = 0, scheduler: str | No
     bar = tqdm(total=len(jobs), desc=f"{desc} ({n} at a time)", unit="job", disable=not progress_bar)
     try:
         if n == 1:
-            with one_torch_thread():
+            with one_torch_thread():  # in this process, each job as it runs on a worker
                 for i in start:
                     out[i] = fn(jobs[i])
                     bar.update()

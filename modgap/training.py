@@ -12,6 +12,9 @@ training done, for loss schedules). The loop owns what every experiment needs:
   that was never interrupted;
 - torch's global generator seeded from ``seed`` at the start of a fresh run, so random draws inside
   ``step`` (augmentation) do not depend on what ran before; a resumed run restores its saved state;
+- torch on one thread while it trains on a CPU (``modgap.device.one_torch_thread``), wherever it runs — a worker
+  or a notebook's kernel, whose thread count follows the cores free when it started — so that the weights do
+  not depend on how busy the machine was (another number of threads adds in another order);
 - a clear error when the loss stops being finite;
 - a constant learning rate, or a cosine decay to 0 over the whole run (``lr_schedule="cosine"``);
 - bf16 autocast on CUDA (on a CPU without bf16 instructions it is slower, so it is off there);
@@ -119,11 +122,15 @@ def fit(modules: dict[str, nn.Module], step: Callable[[torch.Tensor, float], tup
     """Train ``modules`` with ``step``; see the module docstring. With a ``checkpoint``, the training holds a lock on
     it (``modgap.io.file_lock``): a second process training the same model waits, then loads what the first wrote."""
     arguments = dict(locals())  # passed on as they are
-    if checkpoint is None:
-        return _fit(**arguments)
+    from contextlib import nullcontext
+
+    from modgap.device import one_torch_thread
     from modgap.io import file_lock
 
-    with file_lock(checkpoint, what=f"the checkpoint {checkpoint}"):
+    on_cpu = torch.device(device).type == "cpu" if device is not None else all(
+        p.device.type == "cpu" for m in modules.values() for p in m.parameters())
+    with (one_torch_thread() if on_cpu else nullcontext()), \
+            (file_lock(checkpoint, what=f"the checkpoint {checkpoint}") if checkpoint is not None else nullcontext()):
         return _fit(**arguments)
 
 

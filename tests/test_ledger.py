@@ -136,8 +136,29 @@ def test_the_runner_prints_how_a_run_compares_with_the_reference(tmp_path):
     ref = tmp_path / "results" / "claims.csv"
     line = print_reference_comparison(tmp_path / "runs", reference=ref)
     assert line.startswith("[modgap] claims ledger: 3 claims, Holm-adjusted") and "3 of 3 raw verdicts as in the committed" in line
-    assert "3 estimates" in line
+    assert "3 estimates inside its intervals, 3 equal to its own" in line and "\n" not in line
     assert print_reference_comparison(tmp_path / "nothing", reference=ref) is None
+
+
+def test_a_run_whose_numbers_differ_from_the_reference_is_told_why_they_may(tmp_path):
+    """Trained models differ by rounding from one CPU to another: the closing line counts the estimates equal to
+    the reference's and, when some are not, names both CPUs (or says the reference ran on this one)."""
+    import json
+
+    from modgap.tooling.runner import cpu_description, print_reference_comparison
+
+    save_claims(tmp_path / "results", _rows())
+    table, _ = gather_claims(tmp_path, ["results"])
+    table.loc[0, "value"] += 1e-3  # a trained model's estimate, moved by rounding
+    (tmp_path / "runs" / "07_claims").mkdir(parents=True)
+    table.to_csv(tmp_path / "runs" / "07_claims" / "ledger.csv", index=False)
+    ref = tmp_path / "results" / "claims.csv"
+    line = print_reference_comparison(tmp_path / "runs", reference=ref)
+    assert "2 equal to its own" in line and "a CPU it did not record" in line and "docs/troubleshooting.md" in line
+    (tmp_path / "results" / "run.json").write_text(json.dumps({"03": {"cpu": "Example CPU 9000 (avx2)"}}))
+    assert "the reference ran on Example CPU 9000 (avx2), this run on" in print_reference_comparison(tmp_path / "runs", reference=ref)
+    (tmp_path / "results" / "run.json").write_text(json.dumps({"03": {"cpu": cpu_description()}}))
+    assert "although it ran on this CPU" in print_reference_comparison(tmp_path / "runs", reference=ref)
 
 
 @pytest.mark.parametrize("profile", ["full", "classroom"])

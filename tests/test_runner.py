@@ -118,3 +118,17 @@ def test_executed_notebooks_keep_their_figures_whatever_backend_the_shell_set(tm
     nb = make_notebook(tmp_path / "01_fig.ipynb", PARAMS, "import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()")
     out = nbformat.read(run_notebook(nb, tmp_path / "runs" / "01_fig", {}), as_version=4)
     assert any("image/png" in o.get("data", {}) for o in out.cells[-1].outputs)
+
+
+def test_a_run_records_its_cpu_and_the_instructions_that_pick_its_kernels(tmp_path):
+    """Trained models differ by rounding from one CPU to another, so run.json says which CPU trained them."""
+    from modgap.tooling.runner import cpu_description, run_record
+
+    info = tmp_path / "cpuinfo"
+    core = "processor\t: {i}\nmodel name\t: Example CPU 9000\nflags\t\t: fpu sse2 avx2 avx512f amx_tile\n\n"
+    info.write_text(core.format(i=0) + core.format(i=1))
+    assert cpu_description(info) == "Example CPU 9000 (avx2, avx512f, amx_tile)"
+    info.write_text("processor\t: 0\nmodel name\t: Old CPU\nflags\t\t: fpu sse2\n")
+    assert cpu_description(info) == "Old CPU"
+    assert cpu_description(tmp_path / "missing") is None
+    assert run_record({}, 1.0, "default")["cpu"] == cpu_description()

@@ -155,3 +155,32 @@ def test_early_stopping_resumes_as_if_never_interrupted_and_a_stopped_run_is_onl
     assert again.epochs_run == 0 and again.best_epoch == 2
     for a, b in zip(reference, net.parameters()):
         torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
+def test_a_training_gives_the_same_weights_whatever_the_callers_thread_count():
+    """``fit`` trains on one torch thread wherever it is called (a notebook's kernel takes one thread per free
+    core), so a model does not depend on how busy the machine was; the caller's thread count is restored."""
+    from modgap.models.extractor import FeatureExtractor
+
+    x = torch.randn(256, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    y = torch.arange(256) % 10
+
+    def train(threads):
+        torch.set_num_threads(threads)
+        torch.manual_seed(0)
+        net = FeatureExtractor(2, 1, 8, stages=2, embed_dim=32, n_classes=10)
+        seen = []
+
+        def step(idx, progress):
+            seen.append(torch.get_num_threads())
+            return nn.functional.cross_entropy(net.classifier(net(x[idx])), y[idx]), {}
+
+        fit({"net": net}, step, len(x), epochs=2, batch_size=32, lr=2e-3, progress_bar=False)
+        assert torch.get_num_threads() == threads and set(seen) == {1}
+        return torch.cat([p.detach().flatten() for p in net.parameters()])
+
+    before = torch.get_num_threads()
+    try:
+        assert torch.equal(train(1), train(2))  # bit for bit
+    finally:
+        torch.set_num_threads(before)

@@ -23,7 +23,8 @@ from modgap.training import fit
 
 #: Bump when a change to the training code makes old checkpoints describe a different model.
 #: 2: a learned τ is clamped as a parameter after each step (it could lock at 0.01 before).
-TRAINING_VERSION = 2
+#: 3: trained on one torch thread wherever it runs (06's and 09's, trained in the kernel, took one per free core).
+TRAINING_VERSION = 3
 
 
 @dataclass

@@ -80,6 +80,10 @@ def settings(P, smoke: bool) -> MatchingSettings:
                             patience=getattr(P, "patience", 0), data_draw=getattr(P, "data_draw", "per-seed"))
 
 
+#: φ's version, part of its name and so of the names of the MarrNets trained with it (``perceptual_net``).
+PHI_VERSION = 2
+
+
 @dataclass(frozen=True)
 class PerceptualNet:
     """φ and the name that says what it was trained on (part of the names of the models trained with it)."""
@@ -89,8 +93,10 @@ class PerceptualNet:
 
 
 def perceptual_net(T: MatchingTask, ckpt_dir: Path, seed: int, epochs: int, device=None) -> PerceptualNet:
-    """φ for task ``T``: trained on raw samples of both modalities, or loaded from ``ckpt_dir``."""
-    name = f"phi-{T.key}-s{seed}-e{epochs}"
+    """φ for task ``T``: trained on raw samples of both modalities, or loaded from ``ckpt_dir``. Its name ends in
+    ``PHI_VERSION``: φ of version 1 trained on the notebook kernel's threads (one per free core), so it depended on
+    how busy the machine was; since version 2 it trains on one thread, as every model does."""
+    name = f"phi-{T.key}-s{seed}-e{epochs}-v{PHI_VERSION}"
     net = train_perceptual_net(torch.cat([T.a, T.b]), torch.cat([T.phi_labels, T.phi_labels]), T.dim,
                                int(T.phi_labels.max()) + 1, epochs=epochs, seed=seed, device=device,
                                checkpoint=Path(ckpt_dir) / f"{name}.pt")

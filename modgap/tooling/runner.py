@@ -229,8 +229,25 @@ def _run_locked(notebook: Path, out_dir: Path, params: dict, kernel: str, timeou
     return final
 
 
+def cpu_description(cpuinfo: str = "/proc/cpuinfo") -> str | None:
+    """The CPU's model and the vector instructions that decide which kernels oneDNN runs (e.g. ``AMD EPYC (avx2,
+    avx512f, avx512_bf16)``): trained models differ from one CPU to another by rounding (docs/troubleshooting.md),
+    so a run records it. ``None`` where the system does not say (no ``/proc/cpuinfo``)."""
+    try:
+        text = Path(cpuinfo).read_text()
+    except OSError:
+        return None
+    fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)  # the last core's, as the first
+    fields = {k.strip(): v.strip() for k, v in fields.items()}
+    flags = set(fields.get("flags", "").split())
+    isa = [f for f in ("avx2", "avx512f", "avx512_bf16", "amx_tile") if f in flags]
+    model = fields.get("model name") or fields.get("Model name") or fields.get("CPU part") or "unknown CPU"
+    return f"{model} ({', '.join(isa)})" if isa else model
+
+
 def run_record(parameters: dict, seconds: float, profile: str, fingerprint: str | None = None) -> dict:
-    """What produced a run: parameters, profile, seconds, date, machine, package versions and git commit."""
+    """What produced a run: parameters, profile, seconds, date, machine (and CPU), package versions and git
+    commit."""
     import datetime
     import platform
     import subprocess
@@ -249,14 +266,17 @@ def run_record(parameters: dict, seconds: float, profile: str, fingerprint: str 
         commit = None
     return {"parameters": parameters, "profile": profile, "seconds": round(seconds, 1),
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}", "python": platform.python_version(),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}", "cpu": cpu_description(),
+            "python": platform.python_version(),
             "versions": {k: v(k) for k in ("torch", "numpy", "scipy", "scikit-learn", "pandas", "papermill")},
             "commit": commit, "smoke": os.environ.get("MODGAP_SMOKE") == "1", "fingerprint": fingerprint}
 
 
 def print_reference_comparison(runs_dir: Path, smoke: bool = False, reference: Path | None = None) -> str | None:
     """One line: how this run's claims ledger (notebook 07) compares with the committed reference run of its own
-    profile (``modgap.tooling.ledger.reference_for``)."""
+    profile (``modgap.tooling.ledger.reference_for``): verdicts alike, estimates inside its intervals, estimates
+    equal to its own — and a second line, when some are not equal, with the two runs' CPUs."""
+    import numpy as np
     import pandas as pd
 
     from modgap.tooling.ledger import compare_with_reference, reference_for
@@ -282,13 +302,34 @@ def print_reference_comparison(runs_dir: Path, smoke: bool = False, reference: P
         return line
     known = merged.verdict_ref.notna()
     adjusted = table.verdict_adjusted.value_counts() if "verdict_adjusted" in table else pd.Series(dtype=int)
+    equal = np.isclose(merged.value, merged.value_ref, rtol=1e-9, atol=1e-12) & known
     line = (f"[modgap] claims ledger: {len(table)} claims, Holm-adjusted "
             + ", ".join(f"{n} {v}" for v, n in adjusted.items()) + f"; {int(merged.same_verdict[known].sum())} of "
             f"{int(known.sum())} raw verdicts as in the "
             f"committed reference ({_shown(reference, REPO_ROOT)}), {int(merged.in_ref_interval[known].sum())} estimates "
-            f"inside its intervals" + (" (smoke run: tiny data, not comparable)" if smoke else ""))
+            f"inside its intervals, {int(equal.sum())} equal to its own" + (" (smoke run: tiny data, not comparable)" if smoke else ""))
+    if not smoke and equal.sum() < known.sum():
+        line += "\n" + _why_not_equal(reference)
     print(line)
     return line
+
+
+def _why_not_equal(reference: Path) -> str:
+    """Why a run's estimates may differ from the reference's: the reference's CPU (its run.json) against this one."""
+    import json
+
+    here = cpu_description() or "this CPU"
+    try:
+        record = json.loads((Path(reference).parent / "run.json").read_text())
+        cpus = {r.get("cpu") for r in record.values() if isinstance(r, dict)}
+    except (OSError, ValueError):
+        cpus = {None}
+    there = ", ".join(sorted(c for c in cpus if c)) if cpus - {None} else "a CPU it did not record"
+    same = cpus == {here}
+    return ("[modgap] the estimates of trained models differ from the reference's although it ran on this CPU "
+            f"({here}): was it run with other code or settings? (docs/troubleshooting.md)" if same else
+            f"[modgap] the reference ran on {there}, this run on {here}: trained models differ by rounding from one CPU "
+            "to another, so compare by the intervals, not the digits (docs/troubleshooting.md)")
 
 
 def gather_results(runs_dir: str | Path = RUNS_DIR, smoke: bool = False):
