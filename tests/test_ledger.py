@@ -237,3 +237,14 @@ def test_notebook_07_finds_the_claims_of_a_run_placed_with_output_dir(tmp_path, 
     text = "".join("".join(o.get("text", "")) for c in json.loads(out.read_text())["cells"] for o in c.get("outputs", []))
     assert "3 claims from 1 notebooks" in text
     assert "found outside their default folders: " + str(tmp_path / "study" / "marrnet-smoke") in text
+
+
+def test_each_committed_ledger_names_its_own_profile():
+    """results/ledger.md is the full profile's and results/default/ledger.md the default one's: each says so and
+    points at itself (the default's said "Full profile" until 2026-12-05)."""
+    from modgap.paths import REPO_ROOT
+
+    full = (REPO_ROOT / "results" / "ledger.md").read_text().splitlines()[2]
+    default = (REPO_ROOT / "results" / "default" / "ledger.md").read_text().splitlines()[2]
+    assert "Full profile, Holm-adjusted" in full and "`results/ledger.md`" in full
+    assert "Default profile, Holm-adjusted" in default and "`results/default/ledger.md`" in default

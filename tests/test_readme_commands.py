@@ -62,3 +62,21 @@ def test_the_documented_timings_are_what_the_timing_script_measured():
 
     page = SPEED_PAGE.read_text()
     assert f"<!-- timings:start -->\n{timings_block()}\n<!-- timings:end -->" in page
+
+
+def test_the_documented_cpu_kernel_differences_are_what_the_script_measured():
+    """docs/troubleshooting.md quotes results/across_cpus/cpu_kernels.csv; rerunning the script and not the page
+    (or the reverse) fails here."""
+    import pandas as pd
+
+    page = (REPO_ROOT / "docs" / "troubleshooting.md").read_text()
+    table = pd.read_csv(REPO_ROOT / "results" / "across_cpus" / "cpu_kernels.csv")
+    same = table[table.kernels == "machine, again"]
+    assert (same.initial_max_rel_diff == 0).all() and (same.trained_max_rel_diff == 0).all()  # "the same bits"
+    avx2 = table[table.kernels == "AVX2"].set_index("task")
+    machine = table[table.kernels == "machine"].set_index("task")
+    mantissa, exponent = f"{avx2.initial_max_rel_diff.max():.0e}".split("e")
+    assert f"{mantissa}·10⁻{int(exponent[1:])}".replace("⁻7", "⁻⁷").replace("⁻8", "⁻⁸").replace("⁻6", "⁻⁶") in page
+    for task, name in (("photo-sketch", "photo–sketch"), ("Raman-IR", "Raman–IR")):
+        assert f"{avx2.trained_max_rel_diff[task]:.2f} ({name})" in page
+        assert f"{machine.rank1[task]:.2f} to {avx2.rank1[task]:.2f}%" in page

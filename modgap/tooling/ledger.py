@@ -270,11 +270,11 @@ def family_summary(table):
     return pd.DataFrame(rows)
 
 
-def readme_blocks(table, seconds: dict | None = None, other=None) -> tuple[str, str]:
-    """The two Markdown blocks of the README from a ledger ``table`` (the full profile's): a summary per family
-    (raw and Holm-adjusted verdict counts; the full table is results/ledger.md), with ``other`` (the default
-    profile's ledger) beside it when given — a verdict that holds at one scale and not the other is a finding —
-    and the precision table."""
+def readme_blocks(table, seconds: dict | None = None, other=None, profile: str = "full") -> tuple[str, str]:
+    """The two Markdown blocks of the README from a ledger ``table`` (``profile``'s: the full one's in the README):
+    a summary per family (raw and Holm-adjusted verdict counts; the full table is results/ledger.md), with
+    ``other`` (the default profile's ledger) beside it when given — a verdict that holds at one scale and not the
+    other is a finding — and the precision table."""
     table = with_verdicts(table)
     raw, adj = table.verdict.value_counts(), table.verdict_adjusted.value_counts()
     seeds = sorted({int(n) for n in table.n_seeds if n > 0})
@@ -293,10 +293,11 @@ def readme_blocks(table, seconds: dict | None = None, other=None) -> tuple[str, 
         for fam, r in summary_other.iterrows():
             if fam not in set(table.family):
                 lines.append(f"| `{fam}` | {r.claim} | {r.claims} | — | — | default: {r.estimates} | {r.adjusted} |")
-    md = (f"{len(table)} claims in {table.family.nunique()} families. Full profile, Holm-adjusted within each family: "
-          + ", ".join(f"{adj.get(v, 0)} {v}" for v in VERDICTS) + "; raw: "
+    ledger = "results/ledger.md" if profile == "full" else f"results/{profile}/ledger.md"
+    md = (f"{len(table)} claims in {table.family.nunique()} families. {profile.capitalize()} profile, Holm-adjusted "
+          "within each family: " + ", ".join(f"{adj.get(v, 0)} {v}" for v in VERDICTS) + "; raw: "
           + ", ".join(f"{raw.get(v, 0)} {v}" for v in VERDICTS)
-          + f" (model seeds per claim: {', '.join(map(str, seeds)) or '—'}; every claim: `results/ledger.md`)")
+          + f" (model seeds per claim: {', '.join(map(str, seeds)) or '—'}; every claim: `{ledger}`)")
     if both:
         oadj = other.verdict_adjusted.value_counts()
         md += (". Default profile (`results/default/`), Holm-adjusted: "
@@ -380,11 +381,11 @@ def render(results_dir, readme=None) -> None:
     from modgap.io import atomic_write, write_csv
 
     results_dir = Path(results_dir)
-    for folder in (results_dir, results_dir / "default"):
+    for folder, profile in ((results_dir, "full"), (results_dir / "default", "default")):
         table, seconds = _reference(folder)
         if table is None:
             continue
-        md, pmd = readme_blocks(table, seconds)
+        md, pmd = readme_blocks(table, seconds, profile=profile)
         full = md.split("\n\n")[0] + "\n\n" + markdown_table(table)
         atomic_write(folder / "ledger.md", lambda fh, t=full: fh.write("# The claims ledger of the reference run\n\n" + t + "\n"))
         write_csv(folder / "precision.csv", precision_table(table, seconds))
