@@ -26,8 +26,9 @@ COMMANDS = {"setup": ["make", "setup"], "run": ["make", "run"], "test": ["make",
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
+    from modgap.tooling.runner import cpu_description  # the CPU as every run.json records it
+
+    cpu = cpu_description() or platform.processor()
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2 ** 30
     return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB, {platform.system()} {platform.release()}"
 

@@ -33,7 +33,7 @@ def worker(out: Path) -> None:
     import numpy as np
     import torch
 
-    torch.set_num_threads(1)  # as every training job runs (modgap.executor)
+    torch.set_num_threads(1)  # training holds one thread anyway (modgap.training.fit); the embeddings too
     from modgap.matching.experiment import perceptual_net, train_or_load
     from modgap.matching.methods import Matcher
     from modgap.matching.tasks import load_task
