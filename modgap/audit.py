@@ -71,17 +71,22 @@ def check_pairs(x, y, source: str = "x, y") -> tuple[np.ndarray, np.ndarray, lis
         if bad.any():
             raise AuditInputError(f"{source}: the {name} has NaN or infinite values in {bad.sum()} rows "
                                   f"(first: row {int(np.flatnonzero(bad)[0])})")
-        zero = np.linalg.norm(a, axis=1) == 0
+        zero = np.abs(a).max(1) == 0  # exactly zero: not a norm that underflowed (1e-200) or overflowed (1e300)
         if zero.any():
             raise AuditInputError(f"{source}: the {name} has {zero.sum()} all-zero rows (first: row "
                                   f"{int(np.flatnonzero(zero)[0])}); a zero vector has no direction")
-    notes = []
+    notes, unit = [], []
     for name, a in (("first modality", x), ("second modality", y)):
-        norms = np.linalg.norm(a, axis=1)
+        scale = np.abs(a).max(1, keepdims=True)  # rows scaled to a largest entry of 1 first: no overflow, no underflow
+        norms = scale[:, 0] * np.linalg.norm(a / scale, axis=1)
         if np.abs(norms - 1).max() > 1e-3:
             notes.append(f"the {name}'s rows were not unit length (norms {norms.min():.3g}–{norms.max():.3g}); "
                          "they were L2-normalised")
-    return l2_normalize(x), l2_normalize(y), notes
+        with np.errstate(over="ignore", under="ignore"):
+            direct = np.linalg.norm(a, axis=1)
+        plain = np.isfinite(direct).all() and (direct > 1e-150).all()  # the usual case: normalised as it always was
+        unit.append(l2_normalize(a) if plain else l2_normalize(a / scale))
+    return unit[0], unit[1], notes
 
 
 def _read_array(path: Path):
@@ -89,11 +94,15 @@ def _read_array(path: Path):
     if suffix not in (".npy", ".npz", ".pt", ".pth"):
         raise AuditInputError(f"{path}: unknown format {suffix or '(no extension)'!r}; "
                               "expected .npy, .npz or .pt")
-    if not path.is_file():
-        raise AuditInputError(f"{path}: no such file")
+    from modgap.io import UnreadableFile, load_npy, readable_file
+
     try:
         if suffix == ".npy":
-            return np.load(path, allow_pickle=False)
+            return load_npy(path)
+        readable_file(path)
+    except UnreadableFile as exc:
+        raise AuditInputError(str(exc)) from None
+    try:
         if suffix == ".npz":
             with np.load(path, allow_pickle=False) as z:
                 return {k: z[k] for k in z.files}
@@ -101,8 +110,13 @@ def _read_array(path: Path):
 
         obj = torch.load(path, map_location="cpu", weights_only=True)  # tensors only: no code from the file
     except Exception as exc:  # noqa: BLE001 - every reader's failure becomes one named error
+        text = str(exc)
+        if "pickle" in text.lower() or "weights_only" in text or type(exc).__name__ == "UnpicklingError":
+            # NumPy's and PyTorch's own messages advise loading such a file unsafely: never passed on
+            raise AuditInputError(f"{path}: holds Python objects, not only arrays or tensors; such files are never "
+                                  "loaded here (loading them could run code from the file): save the arrays alone") from None
         raise AuditInputError(f"{path}: cannot be read as {suffix} ({type(exc).__name__}: "
-                              f"{str(exc).splitlines()[0] if str(exc) else 'corrupt or truncated'})") from None
+                              f"{text.splitlines()[0] if text else 'corrupt or truncated'})") from None
     return _to_numpy(obj, path)
 
 
@@ -156,15 +170,15 @@ def load_pairs(file, file2=None) -> tuple[np.ndarray, np.ndarray, list[str]]:
 
 def load_labels(path, n: int) -> np.ndarray:
     """(N,) integer class labels from ``.npy`` or a text file of one label per line (any strings)."""
+    from modgap.io import UnreadableFile, load_npy, readable_file
+
     path = Path(path)
-    if not path.is_file():
-        raise AuditInputError(f"{path}: no such labels file")
-    if path.suffix.lower() == ".npy":
-        try:
-            raw = np.load(path, allow_pickle=False)
-        except Exception as exc:  # noqa: BLE001
-            raise AuditInputError(f"{path}: cannot be read as .npy ({type(exc).__name__})") from None
-    else:
+    try:
+        readable_file(path, "labels file")
+        raw = load_npy(path, "labels file") if path.suffix.lower() == ".npy" else None
+    except UnreadableFile as exc:
+        raise AuditInputError(str(exc)) from None
+    if raw is None:
         try:
             raw = np.array([line.strip() for line in path.read_text().splitlines() if line.strip()])
         except UnicodeDecodeError:
@@ -172,9 +186,17 @@ def load_labels(path, n: int) -> np.ndarray:
     raw = np.asarray(raw).ravel()
     if len(raw) != n:
         raise AuditInputError(f"{path}: {len(raw)} labels for {n} pairs; give one label per pair")
+    if raw.dtype.kind == "f" and np.isnan(raw).any():
+        raise AuditInputError(f"{path}: {int(np.isnan(raw).sum())} labels are NaN (first: pair "
+                              f"{int(np.flatnonzero(np.isnan(raw))[0])}); give every pair a class")
+    if raw.dtype.kind in "USO" and np.isin(np.char.lower(raw.astype(str)), ["nan", "none", ""]).any():
+        raise AuditInputError(f"{path}: some labels are missing ('nan' or 'none'); give every pair a class")
     labels = np.unique(raw, return_inverse=True)[1]
     if labels.max() < 1:
         raise AuditInputError(f"{path}: one class only; clustering scores need at least two")
+    if labels.max() + 1 == n:
+        raise AuditInputError(f"{path}: every pair has a class of its own ({n} classes for {n} pairs), so any "
+                              "clustering scores perfectly; give class labels shared by several pairs")
     return labels
 
 
@@ -187,6 +209,36 @@ def pair_counts(n: int, n_boot: int, seed: int) -> np.ndarray:
     c = np.zeros((n_boot, n))
     np.add.at(c, (np.arange(n_boot)[:, None], draws), 1.0)
     return c
+
+
+def bootstrap_bytes(n: int, d: int, n_boot: int) -> int:
+    """About how much memory the audit's resampling takes: the (1 + B + N, N) counts and a few (1 + B + N, max(N, D))
+    arrays of float64 at once."""
+    return 8 * (1 + n_boot + n) * (n + 3 * max(n, d))
+
+
+def _memory_bytes() -> int | None:
+    import os
+
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_bootstrap(n: int, d: int, n_boot: int, seed: int) -> None:
+    """Refuse, before any work, bootstrap settings that cannot run: fewer than 100 draws, a negative seed, or more
+    draws than half this machine's memory holds (the message says the memory they would need)."""
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 100:
+        raise AuditInputError(f"--n-boot {n_boot}: use at least 100 bootstrap draws for a 95% interval")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**63:
+        raise AuditInputError(f"--seed {seed}: a seed is a whole number from 0 to 2**63 - 1")
+    need, have = bootstrap_bytes(n, d, n_boot), _memory_bytes()
+    if have is not None and need > have / 2:
+        most = max(100, int(have / 2 / (8 * (n + 3 * max(n, d)))) - 1 - n)
+        raise AuditInputError(f"--n-boot {n_boot}: {n} pairs would need about {need / 2**30:.1f} GiB for the "
+                              f"bootstrap, more than half of this machine's {have / 2**30:.1f} GiB; use at most "
+                              f"{most:,} draws (1000 give a 95% interval)")
 
 
 def resampling_counts(n: int, n_boot: int, seed: int) -> np.ndarray:
@@ -266,8 +318,7 @@ def audit(x, y, labels=None, n_boot: int = 1000, seed: int = 0, level: float = L
     """Audit paired embeddings x, y (N, D) — see the module docstring for what is measured and how."""
     x, y, more = check_pairs(x, y)
     n, d = x.shape
-    if n_boot < 100:
-        raise AuditInputError(f"n_boot={n_boot}: use at least 100 bootstrap draws for a 95% interval")
+    check_bootstrap(n, d, n_boot, seed)
     c = resampling_counts(n, n_boot, seed)  # (1 + B + N, N): all pairs, the bootstrap draws, leave-one-out
 
     def mean(v):  # (N, …) per-pair values -> (1 + B + N, …) their mean under each weighting
@@ -425,6 +476,19 @@ def write_report(out_dir, result: AuditResult, x, y, closers=None, title: str = 
     return paths
 
 
+def writable_folder(out: Path) -> None:
+    """Create ``out`` and write a probe file into it, or a named ``AuditInputError``: a folder the report cannot be
+    written to is found before the audit runs, not after."""
+    import tempfile
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".write-test-"):
+            pass
+    except OSError as exc:
+        raise AuditInputError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m modgap.audit", description=__doc__.split("\n")[0])
     p.add_argument("file", help="(2, N, D) .npy, .npz or .pt with both modalities, or the first modality's (N, D)")
@@ -436,17 +500,23 @@ def main(argv=None) -> int:
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap draws (default 1000)")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
+    from modgap.paths import RUNS_DIR, UnsafePath, check_output_path
+
     try:
+        out = Path(args.out) if args.out else RUNS_DIR / "audit" / Path(args.file).stem
+        try:  # where the report goes is checked before any work: never among the repository's own files, writable
+            out = check_output_path(out, "--out", outside_ok=True)
+        except UnsafePath as exc:
+            raise AuditInputError(str(exc)) from None
+        writable_folder(out)
         x, y, notes = load_pairs(args.file, args.file2)
+        check_bootstrap(len(x), x.shape[1], args.n_boot, args.seed)
         labels = load_labels(args.labels, len(x)) if args.labels else None
         result = audit(x, y, labels, n_boot=args.n_boot, seed=args.seed, notes=notes)
         table = None
         if args.closers is not None:
             names = None if args.closers in ([], ["all"]) else args.closers
             table = compare_closers(x, y, labels, names, n_boot=args.n_boot, seed=args.seed)
-        from modgap.paths import RUNS_DIR
-
-        out = Path(args.out) if args.out else RUNS_DIR / "audit" / Path(args.file).stem
         paths = write_report(out, result, x, y, table, title=Path(args.file).name)
     except AuditInputError as exc:
         print(f"modgap.audit: error: {exc}", file=sys.stderr)

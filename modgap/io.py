@@ -133,3 +133,58 @@ def save_results(out_dir: str | os.PathLike, rows: list[dict], **extra) -> Path:
     write_csv(out_dir / "results.csv", pd.DataFrame(rows))
     write_json(out_dir / "results.json", {"rows": rows, **extra})
     return out_dir
+
+
+class UnreadableFile(ValueError):
+    """A data file that cannot be read as what it should be; the message names the file and why."""
+
+
+def readable_file(path: str | os.PathLike, what: str = "file") -> Path:
+    """``path`` if it is a regular file that can be opened, else :class:`UnreadableFile` saying what it is instead:
+    missing, a folder, a broken link or a link loop, or not readable."""
+    p = Path(path)
+    try:
+        p.resolve(strict=True)
+    except FileNotFoundError:
+        if p.is_symlink():
+            raise UnreadableFile(f"{p}: a broken symbolic link (it points to {os.readlink(p)}, which does not exist)") from None
+        raise UnreadableFile(f"{p}: no such {what}") from None
+    except (RuntimeError, OSError) as exc:  # ELOOP: a symlink loop (RuntimeError before Python 3.13)
+        if isinstance(exc, OSError) and exc.errno not in (errno.ELOOP, None):
+            raise UnreadableFile(f"{p}: cannot be opened ({exc.strerror})") from None
+        raise UnreadableFile(f"{p}: a symbolic link loop, not a {what}") from None
+    if p.is_dir():
+        raise UnreadableFile(f"{p}: a folder, not a {what}")
+    if not p.is_file():
+        raise UnreadableFile(f"{p}: not a regular {what} (a device, pipe or socket)")
+    if not os.access(p, os.R_OK):
+        raise UnreadableFile(f"{p}: not readable (permission denied)")
+    return p
+
+
+def load_npy(path: str | os.PathLike, what: str = "NumPy .npy file"):
+    """A ``.npy`` array read safely (never pickled Python objects, which could run code from the file), or
+    :class:`UnreadableFile` naming the file and the problem. NumPy's own message for a pickled or non-NumPy file
+    advises loading it "unsafely"; that advice is never passed on."""
+    import numpy as np
+
+    p = readable_file(path, what)
+    with open(p, "rb") as fh:
+        magic = fh.read(6)
+    if magic != b"\x93NUMPY":
+        raise UnreadableFile(f"{p}: not a NumPy .npy file (it does not start with the .npy header; a text or other "
+                             "file renamed to .npy?)")
+    try:
+        return np.load(p, allow_pickle=False)
+    except ValueError as exc:
+        if "pickle" in str(exc).lower():
+            raise UnreadableFile(f"{p}: holds Python objects, not numbers; such files are never loaded here (loading "
+                                 "them could run code from the file): save a numeric array instead") from None
+        raise UnreadableFile(f"{p}: a damaged .npy file ({_first_line(exc)})") from None
+    except (OSError, EOFError) as exc:
+        raise UnreadableFile(f"{p}: a damaged or truncated .npy file ({_first_line(exc)})") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text.split(" If you trust")[0].split(" use `allow_pickle")[0]

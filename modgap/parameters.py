@@ -226,11 +226,39 @@ def _profile_dir():
     return REPO_ROOT / "profiles"
 
 
-def load_profile(name: str) -> tuple[dict, str | None]:
+def load_profile(name: str, require_notebooks: bool = True) -> tuple[dict, str | None]:
     """``profiles/<name>.yaml`` (or a YAML file's path): ``{notebook stem: {parameter: value}}`` (``all`` for every
-    notebook) and the ``runs_dir`` the profile writes to. ``default`` is the notebooks' own parameters, in ``runs/``."""
+    notebook) and the ``runs_dir`` the profile writes to. ``default`` is the notebooks' own parameters, in ``runs/``.
+
+    A profile that would silently run as something else is refused, naming the problem: no notebooks at all, a
+    notebook that does not exist (a typo would otherwise be ignored), an entry that is not a mapping of parameters,
+    a ``runs_dir`` that is not a folder name."""
     doc = _profile_document(name)
-    return doc.get("notebooks") or {}, doc.get("runs_dir")
+    if name == "default":
+        return {}, None
+    from modgap.paths import REPO_ROOT
+
+    where = f"profile {name!r}"
+    notebooks, runs_dir = doc.get("notebooks"), doc.get("runs_dir")
+    if not notebooks and require_notebooks:
+        raise ParameterError(f"{where} names no notebooks ('notebooks:' is missing or empty): it would run as the "
+                             "default profile; give each notebook's parameters under 'notebooks:'")
+    known = sorted(p.stem for p in (REPO_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    notebooks = notebooks or {}
+    if not isinstance(notebooks, dict):
+        raise ParameterError(f"{where}: 'notebooks:' must be a mapping of notebook: parameters, got {notebooks!r}")
+    unknown = sorted(set(map(str, notebooks)) - set(known) - {"all"})
+    if unknown:
+        raise ParameterError(f"{where}: unknown notebook(s) {', '.join(map(repr, unknown))} under 'notebooks:'; "
+                             f"known: all, {', '.join(known)}")
+    for key, values in notebooks.items():
+        if not isinstance(values, dict):
+            raise ParameterError(f"{where}: notebooks.{key} must be a mapping of parameter: value, got "
+                                 f"{type(values).__name__} ({values!r})")
+    if runs_dir is not None and (not isinstance(runs_dir, str) or not runs_dir.strip()):
+        raise ParameterError(f"{where}: runs_dir must be a folder under runs/ (text, e.g. runs/{Path(name).stem}), "
+                             f"got {runs_dir!r}")
+    return notebooks, runs_dir
 
 
 def _profile_document(name: str) -> dict:
@@ -244,6 +272,8 @@ def _profile_document(name: str) -> dict:
         raise ParameterError(f"unknown profile {name!r}; profiles: default, {', '.join(known)}")
     try:
         doc = yaml.safe_load(path.read_text()) or {}
+    except UnicodeDecodeError:
+        raise ParameterError(f"{path}: not a text file (a profile is YAML: runs_dir: and notebooks:)") from None
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         raise ParameterError(f"{path}: not valid YAML" + (f" (line {where.line + 1}, column {where.column + 1})" if where else "")

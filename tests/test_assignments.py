@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from modgap.paths import REPO_ROOT
 from modgap.tooling import checks
 from modgap.tooling.assignments import ASSIGNMENT, exercises
 
@@ -102,6 +103,8 @@ def test_feedback_names_what_is_wrong_without_giving_the_answer(course):
         assert hint in html.replace("&#8800;", "≠"), (src.stem, hint)
         assert not any(line in html for line in _solution_lines(nbformat.read(src, as_version=4))
                        if line not in "\n".join(WRONG[src.stem][0])), src.stem
+        # the message only: no line of checks.py, no path of the instructor's machine
+        assert "checks.py" not in html and str(REPO_ROOT) not in html, src.stem
         # its equations are typeset offline: MathJax from the course folder, not a CDN
         assert "cdnjs" not in html and "https://" not in "".join(re.findall(r'<script src="([^"]*)"', html))
         assert '<script src="../../mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full">' in html
@@ -121,20 +124,79 @@ def test_the_checks_import_no_reference_solution():
 RECONSTRUCTION = next(k for k in checks.CHECKS if "reconstruction" in k)
 
 
-@pytest.mark.parametrize("exercise, stage, wrong, hint", [
-    ("atp_loss", "values", lambda x, y: (x - y).pow(2).sum(1), "one number"),
-    ("atp_loss", "gradient", lambda x, y: torch.tensor(float((x - y).pow(2).sum(1).mean().detach()), dtype=x.dtype), "gradient"),
-    ("cu_loss", "values", lambda x, y: torch.log(torch.exp(-2 * torch.cdist(0.5 * (x + y), 0.5 * (x + y)).pow(2))
-                                                 [~torch.eye(len(x), dtype=torch.bool)].mean()), "re-normalised"),
-    ("cu_loss", "values", lambda x, y: (-2 * torch.cdist(*(2 * [torch.nn.functional.normalize(x + y, dim=1)])).pow(2))
+def _n(z):
+    return z / np.linalg.norm(z, axis=1, keepdims=True)
+
+
+def _off_diagonal_mean(z):  # the columns normalised instead of the rows
+    return float(np.mean([z[i] @ z[j] for i in range(len(z)) for j in range(len(z)) if i != j]))
+
+
+def _band_inplace(x, fraction, start):
+    k = round(fraction * x.shape[-1])
+    x[..., start:start + k] = 0
+    return x, x == 0
+
+
+def _band(x, fraction, start, first=None, fill=0.0, invert=False):
+    k = round(fraction * x.shape[-1])
+    begin = start if first is None else first
+    if begin + k > x.shape[-1]:
+        raise ValueError("the band does not fit")
+    mask = torch.zeros_like(x, dtype=torch.bool)
+    mask[..., begin:begin + k] = True
+    return x.masked_fill(mask, fill), ~mask if invert else mask
+
+
+# at least three plausible slips per exercise (its notebook), each named by its own hint — and no hint that points
+# elsewhere (argmin for argmax is not called a percent mix-up)
+SLIPS = [
+    ("01", "centroid_gap", "values", lambda x, y: float(np.linalg.norm(x.mean(0) - y.mean(0))), "normalise every vector"),
+    ("01", "centroid_gap", "values", lambda x, y: float(np.linalg.norm(_n(x.mean(0, keepdims=True)) - _n(y.mean(0, keepdims=True)))),
+     "do not normalise the mean"),
+    ("01", "centroid_gap", "values", lambda x, y: float(((_n(x).mean(0) - _n(y).mean(0)) ** 2).sum()), "squared distance"),
+    ("02", RECONSTRUCTION, "values", lambda aa, bb, a, b: ((aa - a) ** 2).mean() + ((bb - b) ** 2).mean(), "not squared"),
+    ("02", RECONSTRUCTION, "values", lambda aa, bb, a, b: (aa - a).abs().sum() + (bb - b).abs().sum(), "do not sum"),
+    ("02", RECONSTRUCTION, "values", lambda aa, bb, a, b: (aa - a).mean() + (bb - b).mean(), "either direction"),
+    ("02", RECONSTRUCTION, "values", lambda aa, bb, a, b: ((aa - a).abs().mean() + (bb - b).abs().mean()) / 2, "add them"),
+    ("03", "rank1", "basics", lambda s, p, g: float(np.mean(np.asarray(g)[np.asarray(s).argmin(1)] == p)), "LARGEST"),
+    ("03", "rank1", "values", lambda s, p, g: float(np.mean(np.asarray(g)[np.asarray(s).argmin(1)] == p)), "LARGEST"),
+    ("03", "rank1", "basics", lambda s, p, g: 100 * float(np.mean(np.asarray(g)[np.asarray(s).argmax(1)] == p)), "not a percentage"),
+    ("03", "rank1", "several matches", lambda s, p, g: float(np.mean(np.asarray(s).argmax(1) == np.arange(len(p)))),
+     "compare identities"),
+    ("04", "occlude_band", "basics", _band_inplace, "input was changed"),
+    ("04", "occlude_band", "values", lambda x, f, s: _band(x, f, s, first=0), "start at bin `start`"),
+    ("04", "occlude_band", "values", lambda x, f, s: _band(x, f, s, invert=True), "True where bins are hidden"),
+    ("04", "occlude_band", "values", lambda x, f, s: _band(x, f, s, fill=float("nan")), "NaN is not 0"),
+    ("05", "atp_loss", "values", lambda x, y: (x - y).pow(2).mean(), "sum over the dimensions first"),
+    ("05", "atp_loss", "values", lambda x, y: (x - y).norm(dim=1).mean(), "must be squared"),
+    ("05", "atp_loss", "values", lambda x, y: (x - y).pow(2).sum(1), "one number"),
+    ("05", "atp_loss", "gradient", lambda x, y: torch.tensor(float((x - y).pow(2).sum(1).mean().detach()), dtype=x.dtype), "gradient"),
+    ("05", "cu_loss", "values", lambda x, y: torch.log(torch.exp(-2 * torch.cdist(0.5 * (x + y), 0.5 * (x + y)).pow(2))
+                                                       [~torch.eye(len(x), dtype=torch.bool)].mean()), "re-normalised"),
+    ("05", "cu_loss", "values", lambda x, y: (-2 * torch.cdist(*(2 * [torch.nn.functional.normalize(x + y, dim=1)])).pow(2))
      [~torch.eye(len(x), dtype=torch.bool)].mean(), "log is taken of the mean"),
-    ("rank1", "values", lambda s, p, g: float(np.mean(np.asarray(g)[np.asarray(s).argmin(1)] == p)), "LARGEST"),
-    ("mean_pairwise_cosine", "values", lambda z: float(np.mean([z[i] @ z[j] for i in range(len(z)) for j in range(len(z)) if i != j])),
-     "dot product"),
-])
-def test_each_known_slip_gets_its_own_hint(exercise, stage, wrong, hint):
-    with pytest.raises(checks.CheckFailed, match=re.escape(hint)):
+    ("05", "cu_loss", "values", lambda x, y: torch.log(torch.exp(-2 * torch.cdist(*(2 * [torch.nn.functional.normalize(x + y, dim=1)]))
+                                                                 .pow(2)).mean()), "i ≠ j"),
+    ("06", "mean_pairwise_cosine", "values", lambda z: float((_n(z) @ _n(z).T).mean()), "i = j"),
+    ("06", "mean_pairwise_cosine", "values", lambda z: float(np.mean([z[i] @ z[j] for i in range(len(z)) for j in range(len(z))
+                                                                       if i != j])), "dot product"),
+    ("06", "mean_pairwise_cosine", "basics", lambda z: _off_diagonal_mean(z / np.linalg.norm(z, axis=0)), "each row, axis=1"),
+]
+
+
+def test_every_exercise_names_at_least_three_slips():
+    from collections import Counter
+
+    assert all(n >= 3 for n in Counter(e for e, *_ in SLIPS).values()) and len({e for e, *_ in SLIPS}) == len(exercises())
+
+
+@pytest.mark.parametrize("notebook, exercise, stage, wrong, hint", SLIPS, ids=[f"{e}-{x}-{h}" for e, x, _, _, h in SLIPS])
+def test_each_known_slip_gets_its_own_hint(notebook, exercise, stage, wrong, hint):
+    with pytest.raises(checks.CheckFailed, match=re.escape(hint)) as err:
         checks.check(wrong, exercise, stage)
+    if hint == "LARGEST":
+        assert "%" not in str(err.value) and "percent" not in str(err.value)  # hints must not contradict
 
 
 def test_a_missing_absolute_value_is_named_and_the_traceback_shows_no_expected_value():

@@ -127,8 +127,8 @@ def test_every_file_format_loads_and_bad_files_are_named(tmp_path, rng):
     (tmp_path / "broken.npy").write_bytes(b"\x93NUMPY garbage")
     np.save(tmp_path / "three.npy", np.stack([x, y, x]))
     np.savez(tmp_path / "many.npz", a=x, b=y, c=x)
-    for args, message in ((["e.csv"], "unknown format"), (["missing.npy"], "no such file"),
-                          (["broken.npy"], "cannot be read"), (["three.npy"], r"\(2, N, D\)"),
+    for args, message in ((["e.csv"], "unknown format"), (["missing.npy"], "no such .*file"),
+                          (["broken.npy"], "damaged"), (["three.npy"], r"\(2, N, D\)"),
                           (["many.npz"], "expected 'x' and 'y'"), (["both.npy", "y.npy"], "2-D")):
         with pytest.raises(AuditInputError, match=message) as err:
             load_pairs(*(tmp_path / a for a in args))
@@ -146,7 +146,7 @@ def test_cli_writes_the_report_and_names_a_bad_input(tmp_path, rng, capsys):
     assert report["n_pairs"] == 60 and "V-Measure" in report["estimates"] and len(report["closers"]) > 0
     assert (out / "audit.png").stat().st_size > 10_000 and "centroid gap" in (out / "report.md").read_text()
     assert main([str(tmp_path / "nothing.npy")]) == 2
-    assert "nothing.npy: no such file" in capsys.readouterr().err
+    assert "nothing.npy: no such" in capsys.readouterr().err
     np.savetxt(tmp_path / "short.txt", np.arange(5), fmt="%d")
     assert main([str(tmp_path / "pairs.npy"), "--labels", str(tmp_path / "short.txt"), "--out", str(out)]) == 2
     assert main([str(tmp_path / "pairs.npy"), "--closers", "whiten", "--out", str(out)]) == 2

@@ -36,10 +36,14 @@ NOTEBOOK_CASES = [
     ("01_data_prep", {"images_per_class": 100000}, r"images_per_class = 100000 but the shipped subset has 300"),
     ("03_marrnet_vs_baselines", {"data_draw": "per-task"}, r"data_draw.*per-task"),
     ("05_closing_the_gap", {"data_draw": "random"}, r"data_draw.*random"),
+    ("07_claims", {"reference": "/etc/passwd"}, r"reference /etc/passwd: not a claims table"),
+    ("07_claims", {"reference": "notebooks"}, r"reference .*notebooks: a folder, not a reference claims table"),
+    ("09_real_models", {"embeddings_dir": "/nonexistent-modgap"}, r"embeddings_dir '/nonexistent-modgap' .*does not exist"),
+    ("09_real_models", {"embeddings_dir": "docs"}, r"embeddings_dir 'docs' .*lacks features_clip.npy"),
 ]
 
 
-@pytest.mark.parametrize("name, params, message", NOTEBOOK_CASES, ids=[f"{n}-{next(iter(p))}" for n, p, _ in NOTEBOOK_CASES])
+@pytest.mark.parametrize("name, params, message", NOTEBOOK_CASES, ids=[f"{n}-{next(iter(p))}-{i}" for i, (n, p, _) in enumerate(NOTEBOOK_CASES)])
 def test_a_bad_notebook_parameter_is_named_and_the_last_results_are_kept(name, params, message, tmp_path, monkeypatch):
     monkeypatch.setenv("MODGAP_SMOKE", "1")
     out = tmp_path / "out-smoke"
@@ -290,11 +294,16 @@ def test_the_runner_names_bad_command_lines_and_writes_nothing(case, tmp_path, c
 
 
 def test_the_table_is_long_enough_and_the_troubleshooting_page_lists_it():
-    assert len(NOTEBOOK_CASES) + len(CASE_NAMES) + len(RUNNER_CASES) >= 50
+    import test_run_folders
+
+    folder_cases = [t for t in dir(test_run_folders) if t.startswith("test_")]
+    total = (len(NOTEBOOK_CASES) + len(CASE_NAMES) + len(RUNNER_CASES) + len(RUNNER_PATH_CASES) + len(SWEEP_CASES)
+             + len(AUDIT_CASES) + len(NINE_FILES) + 3 + len(folder_cases) + 1)  # + unknown metric, 1e300/1e-200, SIGTERM/Ctrl-C
+    assert total >= 150, total
     section = (REPO_ROOT / "docs" / "troubleshooting.md").read_text()
     for _, params, _ in NOTEBOOK_CASES:
         assert re.search(re.escape(next(iter(params))), section), params
-    for case in CASE_NAMES:
+    for case in [*CASE_NAMES, *RUNNER_PATH_CASES, *SWEEP_CASES, *AUDIT_CASES]:
         assert case.split(":")[0] in section, case
 
 
@@ -360,3 +369,290 @@ def test_smoke_as_a_parameter_is_the_same_smoke_run_and_regathers_its_table(tmp_
     assert main(["-p", "smoke", "True", "--runs-dir", str(tmp_path), "notebooks/00_quickstart.ipynb"]) == 0
     assert (tmp_path / "00_quickstart-smoke" / "00_quickstart.ipynb").exists()
     assert (tmp_path / "results-smoke.csv").exists() and not (tmp_path / "results.csv").exists()
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Paths, profiles, sweeps and the audit's command line: every place a path or setting enters is checked before any
+# work starts. Each case runs the command as a user types it, in a folder of its own that holds an earlier run's
+# results, and asserts the named error (exit 2), that those results are byte-identical afterwards, that nothing
+# new appeared in the repository root and that no folder was made where the bad path pointed.
+NB00 = "notebooks/00_quickstart.ipynb"
+NB09 = "notebooks/09_real_models.ipynb"
+# case: (command-line arguments; files to make first ({name: text}); what stderr must say). {runs} is the case's runs
+# folder (holding an earlier run), {tmp} its own folder, {p} a profile made from files["p.yaml"].
+RUNNER_PATH_CASES = {
+    "path: -p output_dir . (the repository root)": (["-p", "output_dir", ".", NB00], {}, r"output_dir '\.' resolves to .*inside the repository but not under runs/"),
+    "path: -p output_dir ../../x (outside the repository)": (["-p", "output_dir", "../../x", NB00], {}, r"output_dir '\.\./\.\./x' resolves to .*outside the runs folder"),
+    "path: -p output_dir notebooks (a tracked folder)": (["-p", "output_dir", "notebooks", NB00], {}, r"inside the repository but not under runs/"),
+    "path: -p output_dir modgap/x (inside the package)": (["-p", "output_dir", "modgap/x", NB00], {}, r"inside the repository but not under runs/"),
+    "path: -p output_dir runs/../data (out of runs/ by ..)": (["-p", "output_dir", "runs/../data", NB00], {}, r"resolves to .*/data, inside the repository"),
+    "path: -p output_dir README.md (a tracked file)": (["-p", "output_dir", "README.md", NB00], {}, r"output_dir 'README.md' is a file"),
+    "path: -p output_dir /etc (a system folder)": (["-p", "output_dir", "/etc", NB00], {}, r"output_dir '/etc' resolves to /etc, outside the runs folder"),
+    "path: -p output_dir ~/x (home, outside the runs folder)": (["-p", "output_dir", "~/modgap-x", NB00], {}, r"outside the runs folder"),
+    "path: -p output_dir {tmp}/elsewhere (outside --runs-dir)": (["-p", "output_dir", "{tmp}/elsewhere", NB00], {}, r"elsewhere' resolves to .*outside the runs folder"),
+    "path: -p output_dir a file in the runs folder": (["-p", "output_dir", "{runs}/00_quickstart/results.csv", NB00], {}, r"results.csv' is a file"),
+    "path: -p output_dir 5 (not a folder name)": (["-p", "output_dir", "5", NB00], {}, r"output_dir must be a folder \(text\), got 5"),
+    "path: -p output_dir [a, b] (a list)": (["-p", "output_dir", "[a, b]", NB00], {}, r"output_dir must be a folder \(text\)"),
+    "path: -p output_dir '  ' (blank)": (["-p", "output_dir", "  ", NB00], {}, r"output_dir is empty"),
+    "path: -p models_dir ../../m (outside)": (["-p", "models_dir", "../../m", "notebooks/03_marrnet_vs_baselines.ipynb"], {}, r"models_dir '\.\./\.\./m' resolves to .*outside"),
+    "path: -p models_dir . (the repository root)": (["-p", "models_dir", ".", "notebooks/03_marrnet_vs_baselines.ipynb"], {}, r"models_dir '\.' resolves to .*inside the repository"),
+    "path: -p models_dir data (a tracked folder)": (["-p", "models_dir", "data", "notebooks/04_occlusion.ipynb"], {}, r"models_dir 'data' resolves to .*inside the repository"),
+    "path: -p models_dir 3 (not a folder name)": (["-p", "models_dir", "3", "notebooks/03_marrnet_vs_baselines.ipynb"], {}, r"models_dir must be a folder \(text\), got 3"),
+    "path: --runs-dir . (the repository root)": (["--runs-dir", ".", NB00], {}, r"--runs-dir '\.' resolves to .*inside the repository but not under runs/"),
+    "path: --runs-dir notebooks": (["--runs-dir", "notebooks", NB00], {}, r"--runs-dir 'notebooks' resolves to .*inside the repository"),
+    "path: --runs-dir README.md (a file)": (["--runs-dir", "README.md", NB00], {}, r"--runs-dir 'README.md' is a file"),
+    "path: --runs-dir a file outside": (["--runs-dir", "{tmp}/plain.txt", NB00], {"plain.txt": "x"}, r"--runs-dir '.*plain.txt' is a file"),
+    "path: --runs-dir '' (empty)": (["--runs-dir", "", NB00], {}, r"--runs-dir is empty"),
+    "path: --runs-dir a symbolic link loop": (["--runs-dir", "{tmp}/loop", NB00], {"loop": "->loop"}, r"loop.*(symbolic link loop|Too many levels)"),
+    "path: -p embeddings_dir that does not exist (09)": (["-p", "embeddings_dir", "{tmp}/no-such-folder", NB09], {}, r"embeddings_dir .*no-such-folder.* does not exist"),
+    "path: -p embeddings_dir a file (09)": (["-p", "embeddings_dir", "README.md", NB09], {}, r"embeddings_dir 'README.md' .* is a file, not a folder"),
+    "path: one -p output_dir for two notebooks": (["-p", "output_dir", "{runs}/both", NB00, "notebooks/01_data_prep.ipynb"], {}, r"would send 2 notebooks into one folder"),
+    "profile: runs_dir ../.. (outside the repository)": (["--profile", "{p}", NB00], {"p.yaml": "runs_dir: ../..\nnotebooks:\n  00_quickstart: {seed: 1}\n"}, r"profile .*runs_dir '\.\./\.\.' resolves to .*outside"),
+    "profile: runs_dir . (the repository root)": (["--profile", "{p}", NB00], {"p.yaml": "runs_dir: .\nnotebooks:\n  00_quickstart: {seed: 1}\n"}, r"runs_dir '\.' resolves to .*inside the repository"),
+    "profile: runs_dir /tmp/x (absolute, outside)": (["--profile", "{p}", NB00], {"p.yaml": "runs_dir: /tmp/modgap-x\nnotebooks:\n  00_quickstart: {seed: 1}\n"}, r"runs_dir '/tmp/modgap-x' resolves to .*outside"),
+    "profile: runs_dir 5 (not a folder)": (["--profile", "{p}", NB00], {"p.yaml": "runs_dir: 5\nnotebooks:\n  00_quickstart: {seed: 1}\n"}, r"runs_dir must be a folder under runs/ .*got 5"),
+    "profile: runs_dir a list": (["--profile", "{p}", NB00], {"p.yaml": "runs_dir: [a]\nnotebooks:\n  00_quickstart: {seed: 1}\n"}, r"runs_dir must be a folder under runs/"),
+    "profile: a notebook's output_dir outside": (["--profile", "{p}", NB00], {"p.yaml": "notebooks:\n  00_quickstart: {output_dir: ../../x}\n"}, r"00_quickstart: output_dir '\.\./\.\./x' resolves to .*outside"),
+    "profile: a notebook's models_dir outside": (["--profile", "{p}", "notebooks/03_marrnet_vs_baselines.ipynb"], {"p.yaml": "notebooks:\n  03_marrnet_vs_baselines: {models_dir: /tmp/m}\n"}, r"models_dir '/tmp/m' resolves to /tmp/m, outside"),
+    "profile: models_dir for all notebooks in the repository": (["--profile", "{p}", "notebooks/03_marrnet_vs_baselines.ipynb"], {"p.yaml": "notebooks:\n  all: {models_dir: notebooks}\n"}, r"models_dir 'notebooks' resolves to .*inside the repository"),
+    "profile: an unknown notebook name": (["--profile", "{p}", NB00], {"p.yaml": "notebooks:\n  05_closing_gap: {n_seeds: 5}\n"}, r"unknown notebook\(s\) '05_closing_gap' under 'notebooks:'; known: all, 00_quickstart"),
+    "profile: a notebook named without its number": (["--profile", "{p}", NB00], {"p.yaml": "notebooks:\n  quickstart: {seed: 1}\n"}, r"unknown notebook\(s\) 'quickstart'"),
+    "profile: empty file": (["--profile", "{p}", NB00], {"p.yaml": ""}, r"names no notebooks .*it would run as the default profile"),
+    "profile: notebooks: {} (none)": (["--profile", "{p}", NB00], {"p.yaml": "runs_dir: runs/x\nnotebooks: {}\n"}, r"names no notebooks"),
+    "profile: only a runs_dir": (["--profile", "{p}", NB00], {"p.yaml": "runs_dir: runs/x\n"}, r"names no notebooks"),
+    "profile: a notebook entry that is a list": (["--profile", "{p}", NB00], {"p.yaml": "notebooks:\n  00_quickstart: [seed, 1]\n"}, r"notebooks.00_quickstart must be a mapping of parameter: value, got list"),
+    "profile: all: 7": (["--profile", "{p}", NB00], {"p.yaml": "notebooks:\n  all: 7\n"}, r"notebooks.all must be a mapping of parameter: value, got int \(7\)"),
+    "profile: a notebook entry left empty": (["--profile", "{p}", NB00], {"p.yaml": "notebooks:\n  00_quickstart:\n"}, r"notebooks.00_quickstart must be a mapping .*got NoneType"),
+    "profile: notebooks: a string": (["--profile", "{p}", NB00], {"p.yaml": "notebooks: everything\n"}, r"expected 'runs_dir:' and 'notebooks:' with a mapping"),
+    "profile: a list at the top": (["--profile", "{p}", NB00], {"p.yaml": "- runs_dir: x\n"}, r"expected 'runs_dir:' and 'notebooks:'"),
+    "profile: a binary file": (["--profile", "{p}", NB00], {"p.yaml": b"\x89PNG\r\n\x1a\n\x00\xff"}, r"p.yaml: not a text file"),
+    "profile: cell_timeout soon": (["--profile", "{p}", NB00], {"p.yaml": "cell_timeout: soon\nnotebooks:\n  00_quickstart: {seed: 1}\n"}, r"cell_timeout must be a positive number of seconds, got 'soon'"),
+    "profile: cell_timeout -1": (["--profile", "{p}", NB00], {"p.yaml": "cell_timeout: -1\nnotebooks:\n  00_quickstart: {seed: 1}\n"}, r"cell_timeout must be a positive number of seconds, got -1"),
+    "profile: an unknown parameter for a notebook": (["--profile", "{p}", NB00], {"p.yaml": "notebooks:\n  00_quickstart: {seeed: 1}\n"}, r"unknown parameter\(s\) 'seeed'"),
+    "runner: --timeout 0": (["--timeout", "0", NB00], {}, r"--timeout must be a positive"),
+    "runner: a notebook that is not there": (["{tmp}/05_missing.ipynb"], {}, r"not a notebook: .*05_missing.ipynb"),
+    "runner: a folder named like a notebook": (["{tmp}/06_dir.ipynb"], {"06_dir.ipynb/": ""}, r"not a notebook: .*06_dir.ipynb"),
+    "runner: MODGAP_SMOKE=maybe": ([NB00, "{env:MODGAP_SMOKE=maybe}"], {}, r"MODGAP_SMOKE must be 0 or 1, got 'maybe'"),
+    "runner: a profile file that is not there": (["--profile", "{tmp}/none.yaml", NB00], {}, r"unknown profile '.*none.yaml'"),
+}
+
+
+def _make_files(tmp_path, files):
+    import os
+
+    for name, content in files.items():
+        target = tmp_path / name
+        if name.endswith("/"):
+            target.mkdir(parents=True)
+        elif content == "->loop":
+            os.symlink(target, target)
+        elif isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content)
+
+
+def _earlier_run(tmp_path):
+    """A runs folder holding an earlier run's results, whose bytes every case must leave as they were."""
+    runs = tmp_path / "runs"
+    (runs / "00_quickstart").mkdir(parents=True)
+    (runs / "00_quickstart" / "results.csv").write_text("metric,value\nfrom the last good run,1\n")
+    return runs, {p: p.read_bytes() for p in runs.rglob("*") if p.is_file()}
+
+
+def _fill(args, tmp_path, runs):
+    return [a.replace("{tmp}", str(tmp_path)).replace("{runs}", str(runs)).replace("{p}", str(tmp_path / "p.yaml"))
+            for a in args if not a.startswith("{env:")]
+
+
+@pytest.mark.parametrize("case", list(RUNNER_PATH_CASES))
+def test_a_bad_path_or_profile_is_named_before_anything_runs(case, tmp_path, capsys, monkeypatch):
+    from modgap.tooling.runner import main
+
+    args, files, message = RUNNER_PATH_CASES[case]
+    for a in args:
+        if a.startswith("{env:"):
+            k, v = a[5:-1].split("=", 1)
+            monkeypatch.setenv(k, v)
+    _make_files(tmp_path, files)
+    runs, kept = _earlier_run(tmp_path)
+    given = _fill(args, tmp_path, runs)
+    if "--runs-dir" not in given and "--profile" not in given:
+        given = ["--runs-dir", str(runs), *given]
+    before_root = sorted(p.name for p in REPO_ROOT.iterdir())
+    before_tmp = sorted(p.name for p in tmp_path.iterdir())
+    assert main(given) == 2
+    assert re.search(message, capsys.readouterr().err), case
+    assert {p: p.read_bytes() for p in kept} == kept
+    assert sorted(p.name for p in REPO_ROOT.iterdir()) == before_root  # nothing written into the repository root
+    assert sorted(p.name for p in tmp_path.iterdir()) == before_tmp  # and no folder made where the path pointed
+    assert not any(p.name.endswith("-smoke") or p.name == "both" for p in runs.iterdir())
+
+
+NB05 = "notebooks/05_closing_the_gap.ipynb"
+# case: (arguments after `python -m modgap.tooling.sweep`; files to make; what stderr must say). {g} is the grid made
+# from files["g.yaml"], {out} the case's sweep folder (which holds an earlier sweep's table).
+SWEEP_CASES = {
+    "sweep: a grid file that is not there": ([NB05, "{tmp}/none.yaml"], {}, r"grid file .*none.yaml does not exist"),
+    "sweep: an empty grid file": ([NB05, "{g}"], {"g.yaml": ""}, r"expected a mapping with a non-empty 'grid:'"),
+    "sweep: grid: {} (empty grid)": ([NB05, "{g}"], {"g.yaml": "grid: {}\n"}, r"non-empty 'grid:'"),
+    "sweep: a grid that is a folder": ([NB05, "{tmp}/gdir.yaml"], {"gdir.yaml/": ""}, r"gdir.yaml: a folder, not a grid file"),
+    "sweep: a grid that is a symbolic link loop": ([NB05, "{tmp}/gl.yaml"], {"gl.yaml": "->loop"}, r"gl.yaml: a symbolic link loop"),
+    "sweep: output_dir swept by the grid": ([NB05, "{g}"], {"g.yaml": "grid:\n  output_dir: [../../../x]\n"}, r"output_dir cannot be swept or fixed"),
+    "sweep: output_dir fixed": ([NB05, "{g}"], {"g.yaml": "grid:\n  seed: [0]\nfixed:\n  output_dir: /tmp/x\n"}, r"output_dir cannot be swept or fixed"),
+    "sweep: fixed that is not a mapping": ([NB05, "{g}"], {"g.yaml": "grid:\n  seed: [0]\nfixed: [1, 2]\n"}, r"'fixed:' must be a mapping"),
+    "sweep: a metric that is not a name": ([NB05, "{g}"], {"g.yaml": "grid:\n  seed: [0]\nmetric: 5\n"}, r"metric must be a metric's name \(text\), got 5"),
+    "sweep: an unknown top-level key": ([NB05, "{g}"], {"g.yaml": "grid:\n  seed: [0]\nfixd: {}\n"}, r"unknown top-level key"),
+    "sweep: a grid value that is not a list": ([NB05, "{g}"], {"g.yaml": "grid:\n  seed: 0\n"}, r"grid parameter 'seed' must be a non-empty list"),
+    "sweep: a grid value that is an empty list": ([NB05, "{g}"], {"g.yaml": "grid:\n  seed: []\n"}, r"grid parameter 'seed' must be a non-empty list"),
+    "sweep: models_dir outside in the grid": ([NB05, "{g}"], {"g.yaml": "grid:\n  seed: [0]\n  models_dir: [../../m]\n"}, r"models_dir '\.\./\.\./m' resolves to .*outside"),
+    "sweep: models_dir in the repository, fixed": ([NB05, "{g}"], {"g.yaml": "grid:\n  seed: [0]\nfixed:\n  models_dir: notebooks\n"}, r"models_dir 'notebooks' resolves to .*inside the repository"),
+    "sweep: --out . (the repository root)": ([NB05, "{g}", "--out", "."], {"g.yaml": "grid:\n  seed: [0]\n"}, r"--out '\.' resolves to .*inside the repository"),
+    "sweep: --out README.md (a file)": ([NB05, "{g}", "--out", "README.md"], {"g.yaml": "grid:\n  seed: [0]\n"}, r"--out 'README.md' is a file"),
+    "sweep: --out notebooks": ([NB05, "{g}", "--out", "notebooks"], {"g.yaml": "grid:\n  seed: [0]\n"}, r"--out 'notebooks' resolves to .*inside the repository"),
+    "sweep: a notebook that is not one": (["README.md", "{g}"], {"g.yaml": "grid:\n  seed: [0]\n"}, r"not a notebook: README.md"),
+    "sweep: --jobs 0": ([NB05, "{g}", "--jobs", "0"], {"g.yaml": "grid:\n  seed: [0]\n"}, r"--jobs and --timeout must be at least 1"),
+    "sweep: --timeout 0": ([NB05, "{g}", "--timeout", "0"], {"g.yaml": "grid:\n  seed: [0]\n"}, r"--jobs and --timeout must be at least 1"),
+    "sweep: a binary grid file": ([NB05, "{g}"], {"g.yaml": b"\x89PNG\r\n\x1a\n\x00\xff"}, r"g.yaml: not a text file"),
+    "sweep: not YAML": ([NB05, "{g}"], {"g.yaml": "grid: [unclosed\n"}, r"g.yaml: not valid YAML"),
+}
+
+
+@pytest.mark.parametrize("case", list(SWEEP_CASES))
+def test_a_bad_sweep_is_named_before_any_run(case, tmp_path, capsys):
+    from modgap.tooling.sweep import main
+
+    args, files, message = SWEEP_CASES[case]
+    _make_files(tmp_path, files)
+    out = tmp_path / "sweep"
+    out.mkdir()
+    (out / "sweep.csv").write_text("seed,metric,value\n0,gap,1\n")  # an earlier sweep's table
+    given = [a.replace("{tmp}", str(tmp_path)).replace("{g}", str(tmp_path / "g.yaml")) for a in args]
+    if "--out" not in given:
+        given += ["--out", str(out)]
+    before_root = sorted(p.name for p in REPO_ROOT.iterdir())
+    assert main(given) == 2
+    assert re.search(message, capsys.readouterr().err), case
+    assert (out / "sweep.csv").read_text() == "seed,metric,value\n0,gap,1\n" and sorted(p.name for p in out.iterdir()) == ["sweep.csv"]
+    assert sorted(p.name for p in REPO_ROOT.iterdir()) == before_root
+
+
+def test_a_sweep_with_an_unknown_metric_keeps_its_table_and_names_the_metrics(tmp_path, capsys, make_notebook, monkeypatch):
+    from modgap.tooling.sweep import main
+
+    monkeypatch.setenv("MODGAP_SMOKE", "0")
+    nb = make_notebook(tmp_path / "t.ipynb", "seed = 0\noutput_dir = 'x'",
+                       "import pathlib\npathlib.Path(output_dir, 'results.csv').write_text(f'metric,value\\ngap,{seed}')")
+    (tmp_path / "g.yaml").write_text("grid:\n  seed: [1]\n")
+    assert main([str(nb), str(tmp_path / "g.yaml"), "--out", str(tmp_path / "sw"), "--jobs", "1", "--metric", "nosuch"]) == 2
+    err = capsys.readouterr().err
+    assert "metric 'nosuch' not in the results; available: ['gap']" in err and "Traceback" not in err
+    assert (tmp_path / "sw" / "sweep.csv").exists()
+
+
+def _features(n=30, d=8, scale=1.0, seed=0):
+    rng = np.random.default_rng(seed)
+    return np.stack([rng.normal(size=(n, d)), rng.normal(size=(n, d))]) * scale
+
+
+# case: (arguments after `python -m modgap.audit`; files to make ({name: array, bytes or text}); stderr's message).
+# {tmp} is the case's folder; every case's --out (unless the case gives one) holds an earlier report.
+AUDIT_CASES = {
+    "audit: --n-boot far beyond memory": (["{tmp}/f.npy", "--n-boot", "1000000000"], {"f.npy": _features()}, r"--n-boot 1000000000: 30 pairs would need about .* GiB .* use at most"),
+    "audit: --n-boot 5": (["{tmp}/f.npy", "--n-boot", "5"], {"f.npy": _features()}, r"--n-boot 5: use at least 100"),
+    "audit: --seed -1": (["{tmp}/f.npy", "--seed", "-1"], {"f.npy": _features()}, r"--seed -1: a seed is a whole number from 0"),
+    "audit: --out a file": (["{tmp}/f.npy", "--out", "{tmp}/f.npy"], {"f.npy": _features()}, r"--out '.*f.npy' is a file"),
+    "audit: --out the repository root": (["{tmp}/f.npy", "--out", "."], {"f.npy": _features()}, r"--out '\.' resolves to .*inside the repository"),
+    "audit: --out a tracked folder": (["{tmp}/f.npy", "--out", "modgap"], {"f.npy": _features()}, r"--out 'modgap' resolves to .*inside the repository"),
+    "audit: --out where nothing can be written": (["{tmp}/f.npy", "--out", "/proc/modgap-audit"], {"f.npy": _features()}, r"--out /proc/modgap-audit: cannot write there"),
+    "audit: a file that is not there": (["{tmp}/none.npy"], {}, r"none.npy: no such"),
+    "audit: a folder named .npy": (["{tmp}/d.npy"], {"d.npy/": ""}, r"d.npy: a folder, not a NumPy .npy file"),
+    "audit: a symbolic link loop": (["{tmp}/loop.npy"], {"loop.npy": "->loop"}, r"loop.npy: a symbolic link loop"),
+    "audit: a broken symbolic link": (["{tmp}/gone.npy"], {"gone.npy": "->gone"}, r"gone.npy: a broken symbolic link"),
+    "audit: a text file saved as .npy": (["{tmp}/t.npy"], {"t.npy": "0.1 0.2\n0.3 0.4\n"}, r"(?s)^(?!.*(allow_pickle|unsafe)).*t.npy: not a NumPy .npy file"),
+    "audit: a truncated .npy": (["{tmp}/cut.npy"], {"cut.npy": "->cut"}, r"(?s)^(?!.*(allow_pickle|unsafe)).*cut.npy: a damaged"),
+    "audit: a .npy of Python objects": (["{tmp}/obj.npy"], {"obj.npy": "->object"}, r"(?s)^(?!.*(allow_pickle|unsafely|pickle.load)).*obj.npy: holds Python objects"),
+    "audit: a .pt that holds code": (["{tmp}/code.pt"], {"code.pt": "->code"}, r"(?s)^(?!.*weights_only).*code.pt: holds Python objects"),
+    "audit: a .npz with three arrays": (["{tmp}/three.npz"], {"three.npz": "->npz3"}, r"three.npz: holds arrays \['a', 'b', 'c'\]"),
+    "audit: a second file that is not there": (["{tmp}/x.npy", "{tmp}/y.npy"], {"x.npy": _features()[0]}, r"y.npy: no such"),
+    "audit: labels that are not there": (["{tmp}/f.npy", "--labels", "{tmp}/none.txt"], {"f.npy": _features()}, r"none.txt: no such labels file"),
+    "audit: a NaN label": (["{tmp}/f.npy", "--labels", "{tmp}/l.npy"], {"f.npy": _features(), "l.npy": np.r_[np.nan, np.arange(29.0) % 3]}, r"l.npy: 1 labels are NaN \(first: pair 0\)"),
+    "audit: a missing label in a text file": (["{tmp}/f.npy", "--labels", "{tmp}/l.txt"], {"f.npy": _features(), "l.txt": "\n".join(["a", "b", "nan"] * 10)}, r"l.txt: some labels are missing"),
+    "audit: every pair its own label": (["{tmp}/f.npy", "--labels", "{tmp}/l.npy"], {"f.npy": _features(), "l.npy": np.arange(30)}, r"every pair has a class of its own \(30 classes for 30 pairs\)"),
+    "audit: labels that are a folder": (["{tmp}/f.npy", "--labels", "{tmp}/ld"], {"f.npy": _features(), "ld/": ""}, r"ld: a folder, not a labels file"),
+    "audit: labels as a text file named .npy": (["{tmp}/f.npy", "--labels", "{tmp}/l.npy"], {"f.npy": _features(), "l.npy": "a\nb\n"}, r"l.npy: not a NumPy .npy file"),
+}
+
+
+def _audit_input(target, content):
+    import os
+
+    if isinstance(content, np.ndarray):
+        np.save(target, content)
+    elif content == "->cut":
+        np.save(target, _features())
+        target.write_bytes(target.read_bytes()[:200])
+    elif content == "->object":
+        np.save(target, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    elif content == "->code":
+        torch.save({"x": argparse.Namespace(payload="code")}, target)
+    elif content == "->npz3":
+        np.savez(target, a=np.ones((20, 4)), b=np.ones((20, 4)), c=np.ones((20, 4)))
+    elif content == "->gone":
+        os.symlink(target.with_name("nowhere.npy"), target)
+    else:
+        _make_files(target.parent, {target.name: content})
+
+
+@pytest.mark.parametrize("case", list(AUDIT_CASES))
+def test_a_bad_audit_command_is_named_before_the_audit_runs(case, tmp_path, capsys):
+    from modgap.audit import main
+
+    args, files, message = AUDIT_CASES[case]
+    for name, content in files.items():
+        _audit_input(tmp_path / name.rstrip("/"), content) if not name.endswith("/") else (tmp_path / name).mkdir()
+    out = tmp_path / "report"
+    out.mkdir()
+    (out / "report.md").write_text("an earlier report\n")
+    given = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    if "--out" not in given:
+        given += ["--out", str(out)]
+    given += [] if "--n-boot" in given else ["--n-boot", "100"]
+    before_root = sorted(p.name for p in REPO_ROOT.iterdir())
+    assert main(given) == 2
+    err = capsys.readouterr().err
+    assert re.search(message, err), (case, err)
+    assert "Traceback" not in err
+    assert sorted(p.name for p in out.iterdir()) == ["report.md"] and (out / "report.md").read_text() == "an earlier report\n"
+    assert sorted(p.name for p in REPO_ROOT.iterdir()) == before_root
+
+
+@pytest.mark.parametrize("scale", [1e300, 1e-200])
+def test_huge_or_tiny_embeddings_are_audited_not_called_all_zero(scale, tmp_path, capsys):
+    from modgap.audit import main
+
+    np.save(tmp_path / "f.npy", _features(scale=scale))
+    assert main([str(tmp_path / "f.npy"), "--out", str(tmp_path / "r"), "--n-boot", "100"]) == 0
+    printed = capsys.readouterr()
+    assert "all-zero" not in printed.err and "were not unit length" in (tmp_path / "r" / "report.md").read_text()
+
+
+# a corrupt file among 09's embeddings: a named error, never NumPy's advice to load it unsafely
+NINE_FILES = {"text": "0.1 0.2\n", "objects": "->object", "truncated": "->cut"}
+
+
+@pytest.mark.parametrize("kind", list(NINE_FILES))
+def test_a_corrupt_embeddings_file_in_09_is_named_without_unsafe_advice(kind, tmp_path, monkeypatch):
+    monkeypatch.setenv("MODGAP_SMOKE", "1")
+    emb = tmp_path / "emb"
+    emb.mkdir()
+    np.save(emb / "features_clip_random.npy", _features())
+    _audit_input(emb / "features_clip.npy", NINE_FILES[kind])
+    out = tmp_path / "out-smoke"
+    out.mkdir()
+    (out / "results.csv").write_text("metric,value\nfrom the last good run,1\n")
+    with pytest.raises(NotebookFailed, match=r"features_clip.npy: (not a NumPy|holds Python objects|a damaged)") as err:
+        run_notebook(REPO_ROOT / "notebooks" / "09_real_models.ipynb", tmp_path / "out",
+                     {"embeddings_dir": str(emb), "models": ["clip"], "output_dir": str(tmp_path / "out")})
+    assert not re.search(r"allow_pickle|unsafe|pickle.load", str(err.value))
+    assert (out / "results.csv").read_text() == "metric,value\nfrom the last good run,1\n"

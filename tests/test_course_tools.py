@@ -42,6 +42,21 @@ def test_sweep_runs_skips_reports_failures_and_gathers(tmp_path, monkeypatch, ma
     assert plot_sweep(table, grid, tmp_path / "sw" / "sweep.png").exists()
 
 
+def test_a_changed_fixed_block_reruns_the_cells_it_changes(tmp_path, monkeypatch, make_notebook):
+    """The fixed parameters are part of what a finished cell was run with: change them and every cell runs again
+    (before, the cells stayed "done" with results of the old settings)."""
+    monkeypatch.setenv("MODGAP_SMOKE", "0")
+    nb = make_notebook(tmp_path / "t.ipynb", "seed = 0\nscale = 1.0\noutput_dir = 'x'",
+                       "import pathlib\npathlib.Path(output_dir, 'results.csv').write_text(f'metric,value\\nm,{seed * scale}')")
+    g = tmp_path / "g.yaml"
+    g.write_text("grid:\n  seed: [1, 2]\nfixed:\n  scale: 1.0\n")
+    assert [r["status"] for r in run_sweep(nb, load_grid(g), tmp_path / "sw", jobs=1)] == ["ok", "ok"]
+    assert [r["status"] for r in run_sweep(nb, load_grid(g), tmp_path / "sw", jobs=1)] == ["skipped (done)"] * 2
+    g.write_text("grid:\n  seed: [1, 2]\nfixed:\n  scale: 10.0\n")
+    assert [r["status"] for r in run_sweep(nb, load_grid(g), tmp_path / "sw", jobs=1)] == ["ok", "ok"]
+    assert sorted(gather(tmp_path / "sw", load_grid(g))["value"]) == [10.0, 20.0]
+
+
 def test_shipped_sweep_in_smoke_mode(tmp_path):
     """The shipped grid (2 seeds x 2 temperatures) over notebook 05, as `make sweep SWEEP_ARGS=--smoke` runs it."""
     import subprocess

@@ -43,7 +43,7 @@ def _profile(path, models):
 
 
 def _models(runs):
-    return {p.name: p.stat().st_mtime_ns for p in (runs.parent / "models-smoke").glob("*.pt")}
+    return {p.name: p.stat().st_mtime_ns for p in (runs / "models-smoke").glob("*.pt")}
 
 
 def _table(runs):
@@ -62,7 +62,7 @@ KILL_POINTS = {
 def reference(tmp_path_factory):
     root = tmp_path_factory.mktemp("reference")
     profile = root / "profile.yaml"
-    _profile(profile, root / "models")
+    _profile(profile, root / "runs" / "models")
     _runner(root / "runs", profile)
     return _table(root / "runs")
 
@@ -70,7 +70,7 @@ def reference(tmp_path_factory):
 @pytest.mark.parametrize("point", list(KILL_POINTS))
 def test_a_killed_run_resumes_to_the_uninterrupted_result(point, reference, tmp_path):
     profile = tmp_path / "profile.yaml"
-    _profile(profile, tmp_path / "models")
+    _profile(profile, tmp_path / "runs" / "models")
     runs = tmp_path / "runs"
     _, killed = _runner(runs, profile, KILL_POINTS[point])
     assert killed, "the run ended before the kill point was reached"

@@ -226,7 +226,7 @@ def main(argv=None) -> int:
     from modgap.paths import REPO_ROOT
 
     try:
-        profile_dir = load_profile(args.profile)[1] if args.profile else None
+        profile_dir = load_profile(args.profile, require_notebooks=False)[1] if args.profile else None
     except ParameterError as exc:
         print(f"[book] {exc}", file=sys.stderr)
         return 2

@@ -81,6 +81,9 @@ def _gap_values(fn):
     got = float(_call(fn, x, y))
     if _close(got, np.linalg.norm(x.mean(0) - y.mean(0))):
         raise CheckFailed("wrong value: it depends on the vectors' lengths — normalise every vector first")
+    if _close(got, 2.0):
+        raise CheckFailed("two sets along two axes gave 2, the squared distance: the gap is the distance itself "
+                          "(take the square root)")
     if not _close(got, math.sqrt(2)):
         raise CheckFailed(f"wrong value on two sets pointing along two axes (got {got:.4f}): distance between the "
                           "two means of the unit vectors")
@@ -122,6 +125,9 @@ def _rec_values(fn):
         raise CheckFailed("an error of 2 everywhere cost 4: the reconstruction loss is an L1 distance, not squared")
     if _close(got, 16.0) or _close(got, 8.0):
         raise CheckFailed("the cost grew with the number of elements: average over the elements, do not sum")
+    if _close(got, 1.0):
+        raise CheckFailed("an error of 2 in modality A alone cost 1: the two modalities' terms were averaged — each "
+                          "is a loss of its own, add them")
     if not _close(got, 2.0):
         raise CheckFailed(f"wrong value when only modality A is reconstructed badly (got {got:.4f})")
     # both off: by 2 (A) and by 1 (B), and the two terms add up
@@ -151,8 +157,13 @@ def _rank1_basics(fn):
     out = _call(fn, sim, ids, ids)
     if np.ndim(out) != 0:
         raise CheckFailed(f"return one number, the fraction of probes identified, got shape {np.shape(out)}")
+    if _close(out, 100.0):
+        raise CheckFailed("got 100 where every probe is identified: return a fraction (1.0), not a percentage")
+    if _close(out, 0.0):
+        raise CheckFailed("no probe was identified although each is most similar to its own match: the best match is "
+                          "the gallery item with the LARGEST similarity")
     if not _close(out, 1.0):
-        raise CheckFailed("every probe is most similar to its own match here: rank-1 must be 1.0 (a fraction, not a %)")
+        raise CheckFailed(f"every probe is most similar to its own match here, so rank-1 is 1.0 (got {float(out):.4f})")
 
 
 def _rank1_values(fn):
@@ -203,12 +214,15 @@ def _band_values(fn):
     x = torch.arange(1, 21, dtype=torch.float32).repeat(2, 1, 1)  # values 1..20, never 0
     occluded, mask = _call(fn, x, 0.25, 5)
     hidden = mask[0, 0].nonzero().flatten().tolist()
+    if len(hidden) == 15:
+        raise CheckFailed("the mask is True on the 15 bins that were kept: it must be True where bins are hidden")
     if len(hidden) != 5:
         raise CheckFailed(f"a fraction of 0.25 of 20 bins is 5 bins, {len(hidden)} were hidden")
     if hidden != list(range(5, 10)):
         raise CheckFailed(f"the band must be contiguous and start at bin `start`; hidden bins: {hidden}")
     if not torch.all(occluded[mask] == 0):
-        raise CheckFailed("hidden bins must be set to 0")
+        raise CheckFailed("hidden bins must be set to 0" + (" (NaN is not 0: it would poison every sum downstream)"
+                                                          if torch.isnan(occluded[mask]).any() else ""))
     if not torch.equal(occluded[~mask], x[~mask]):
         raise CheckFailed("bins outside the band must not change")
 
@@ -243,6 +257,9 @@ def _atp_values(fn):
     got = float(_scalar_tensor(fn, e[:2], e[2:]))  # orthogonal unit pairs: ‖x − y‖² = 2 each
     if _close(got, math.sqrt(2)):
         raise CheckFailed("orthogonal pairs cost √2: the distance must be squared")
+    if _close(got, 0.5):  # 2 per pair spread over 4 coordinates: a mean over every element
+        raise CheckFailed("orthogonal pairs cost 0.5: that is the mean over every coordinate. L_ATP averages over pairs "
+                          "the squared norm ‖x_i − y_i‖² — sum over the dimensions first, then the mean over pairs")
     if _close(got, 4.0) or _close(got, 1.0):
         raise CheckFailed(f"orthogonal pairs cost {got:g}: squared distance summed over the dimensions, averaged over pairs")
     if not _close(got, 2.0):
@@ -292,6 +309,8 @@ def _cone_basics(fn):
     out = _call(fn, np.ones((5, 3)))
     if np.ndim(out) != 0:
         raise CheckFailed(f"return one number, got something of shape {np.shape(out)}")
+    if _close(out, 0.6):  # columns of ones((5, 3)) normalised: rows (1/√5, 1/√5, 1/√5), dot 3/5
+        raise CheckFailed("normalise each embedding (each row, axis=1), not each dimension (column)")
     if not _close(out, 1.0):
         raise CheckFailed(f"embeddings that all point the same way have mean cosine 1 (got {float(out):.4f})")
     if not _close(_call(fn, np.array([[-1.0, 0.0], [3.0, 0.0]])), -1.0):
@@ -339,6 +358,25 @@ def check(fn, exercise: str, stage: str) -> None:
         CHECKS[exercise][stage](fn)
     except CheckFailed as exc:
         # raised afresh here, without the checks' own frames: their source lines hold the expected values and
-        # the other hints, which the traceback in nbgrader's feedback would otherwise show the student
+        # the other hints; in a notebook the kernel shows the message alone (no file, no path, no source line)
+        _show_message_only()
         raise CheckFailed(f"{exercise} — {stage}: {exc}") from None
     print(f"{exercise} — {stage}: passed ✓")
+
+
+def _message_only(shell, etype, value, tb, tb_offset=None):
+    """IPython's custom exception handler for ``CheckFailed``: the error's name and message, nothing of the
+    traceback (which would show this file's path on the instructor's machine and its source lines)."""
+    stb = [f"{etype.__name__}: {value}"]
+    shell._showtraceback(etype, value, stb)  # still an error output: nbgrader counts the check as failed
+    return stb
+
+
+def _show_message_only() -> None:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # outside IPython: a plain traceback, as for any exception
+        return
+    shell = get_ipython()
+    if shell is not None and hasattr(shell, "set_custom_exc"):
+        shell.set_custom_exc((CheckFailed,), _message_only)

@@ -140,12 +140,31 @@ def reference_for(runs_dir) -> Path | None:
     return known.get(runs_dir)
 
 
+def read_reference(reference_csv):
+    """A committed reference's ``claims.csv`` as a table, or a ``ParameterError`` that names the file and says what
+    it is instead (missing, a folder, not a CSV, a CSV without the claims' columns)."""
+    import pandas as pd
+
+    from modgap.io import UnreadableFile, readable_file
+    from modgap.parameters import ParameterError
+
+    try:
+        ref = pd.read_csv(readable_file(reference_csv, "reference claims table"))
+    except UnreadableFile as exc:
+        raise ParameterError(f"reference {exc}") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise ParameterError(f"reference {reference_csv}: not a claims table (a CSV written by make reference); "
+                             f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'empty'}") from None
+    missing = {"value", "low", "high"} - set(ref.columns)
+    if missing:
+        raise ParameterError(f"reference {reference_csv}: not a claims table: no column(s) {', '.join(sorted(missing))}")
+    return ref
+
+
 def compare_with_reference(table, reference_csv):
     """Each claim of ``table`` beside the committed reference run's: the reference's estimate, interval and
     verdict, whether the verdicts agree, and whether this run's estimate lies in the reference interval."""
-    import pandas as pd
-
-    ref = pd.read_csv(reference_csv)
+    ref = read_reference(reference_csv)
     ref["verdict"] = [verdict_of(r) for _, r in ref.iterrows()]
     if "id" not in ref:
         raise ValueError(f"{reference_csv}: the reference has no claim ids; publish it again (make reference)")
@@ -311,14 +330,17 @@ def readme_blocks(table, seconds: dict | None = None, other=None, profile: str =
 
 def run_records(runs_dir, notebooks: list[str], smoke: bool = False) -> dict:
     """Each notebook's ``run.json`` in ``runs_dir`` (what produced it: parameters, seconds, date, commit), by
-    notebook name; notebooks without one are left out."""
+    notebook name, without the checksums of the run folder's files (they describe that folder only); notebooks
+    without one are left out."""
     import json
 
     records = {}
     for name in notebooks:
         meta = Path(runs_dir) / (name + ("-smoke" if smoke else "")) / "run.json"
         if meta.exists():
-            records[name] = json.loads(meta.read_text())
+            record = json.loads(meta.read_text())
+            record.pop("files", None)
+            records[name] = record
     return records
 
 

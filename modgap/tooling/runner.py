@@ -73,11 +73,12 @@ KERNEL_ENV = {"MPLBACKEND": "module://matplotlib_inline.backend_inline"}
 DEFAULT_CELL_TIMEOUT = 1800  # seconds a cell may run, unless --timeout or the profile's cell_timeout says otherwise
 
 
-def ipc_kernel_manager(env: dict | None = None):
+def ipc_kernel_manager(env: dict | None = None, stderr=None):
     """A jupyter_client ``KernelManager`` whose kernel talks over local IPC sockets in a private temporary folder
     (mode 0700) instead of TCP on localhost: nothing listens on a port, and the kernel no longer warns that it
     is "running over TCP without encryption" at the top of every run. ``env`` is added to the kernel's
-    environment (``KERNEL_ENV`` by default)."""
+    environment (``KERNEL_ENV`` by default); ``stderr``, an open file, receives the kernel process's own error
+    stream (what its cells print goes into the notebook either way)."""
     import shutil
     import tempfile
 
@@ -94,6 +95,8 @@ def ipc_kernel_manager(env: dict | None = None):
 
         async def _async_pre_start_kernel(self, **kw):
             kw["env"] = {**os.environ, **(kw.get("env") or {}), **extra}
+            if stderr is not None:
+                kw["stderr"] = stderr
             return await super()._async_pre_start_kernel(**kw)
 
         async def _async_cleanup_resources(self, restart: bool = False) -> None:
@@ -128,12 +131,16 @@ def _set_aside_failed_run(out_dir: Path, before: dict, backup: Path, keep: set[s
         os.replace(out_dir / name, aside / name)
         if (backup / name).exists():
             os.replace(backup / name, out_dir / name)
+    for name in before:  # files the failed run deleted (its record first of all) come back
+        if not (out_dir / name).exists() and (backup / name).exists():
+            os.replace(backup / name, out_dir / name)
     return aside
 
 
 def fingerprint(notebook: str | Path, parameters: dict, smoke: bool) -> str:
     """What decides a notebook's results: its own text, the parameters it runs with, smoke mode and the package's
-    code (every ``modgap/**/*.py``). A finished run with the same fingerprint is not run again."""
+    code (every ``modgap/**/*.py``) and the data files it reads from outside the repository (:func:`input_files`).
+    A finished run with the same fingerprint is not run again."""
     import hashlib
     import json
 
@@ -143,7 +150,25 @@ def fingerprint(notebook: str | Path, parameters: dict, smoke: bool) -> str:
     for py in sorted((REPO_ROOT / "modgap").rglob("*.py")):
         h.update(py.relative_to(REPO_ROOT).as_posix().encode())
         h.update(py.read_bytes())
+    h.update(json.dumps(input_files(notebook, parameters)).encode())
     return h.hexdigest()[:16]
+
+
+def input_files(notebook: str | Path, parameters: dict) -> list:
+    """Name, size and modification time of the data files outside the repository's code that a notebook reads
+    (09's real embeddings, in ``embeddings_dir`` or the default folder): copying them in, or changing them, makes
+    a finished run out of date, as a change of code does."""
+    from modgap.paths import EMBEDDINGS_DIR
+
+    if "embeddings_dir" not in declared_parameters(notebook):
+        return []
+    given = parameters.get("embeddings_dir") or ""
+    folder = Path(given).expanduser() if given else EMBEDDINGS_DIR
+    folder = folder if folder.is_absolute() else REPO_ROOT / folder
+    try:
+        return [[p.name, p.stat().st_size, p.stat().st_mtime_ns] for p in sorted(folder.glob("features_*.npy"))]
+    except OSError:
+        return []
 
 
 def run_folder(out_dir: str | Path, parameters: dict) -> Path:
@@ -155,26 +180,133 @@ def run_folder(out_dir: str | Path, parameters: dict) -> Path:
     return output_dir(parameters.get("output_dir", out_dir), smoke=smoke_default(smoke if isinstance(smoke, bool) else None))
 
 
-def _recover_killed_run(out_dir: Path, stem: str) -> None:
+#: the run's record: what produced it and the checksum of every file it left in its folder (written last)
+RECORD = "run.json"
+#: where files of an earlier run that the latest run did not write are moved, so the folder holds one run
+EARLIER_RUN = "earlier-run"
+_BACKUP_COMPLETE = ".complete"  # written into a backup once every file is copied: only then is it a whole copy
+
+
+def _recover_killed_run(out_dir: Path, stem: str) -> list[str]:
     """A run killed outright (SIGKILL, power loss) leaves its copy of the previous run's files and a half-executed
-    notebook: put the previous files back and drop the half-executed notebook, so nothing half-written stays."""
-    for backup in out_dir.glob(".previous-run-*"):
-        for f in backup.iterdir():
-            os.replace(f, out_dir / f.name)
-        backup.rmdir()
-    (out_dir / f".{stem}.running.ipynb").unlink(missing_ok=True)
+    notebook: put the previous files back, move the files the killed run created into ``failed-run/`` and drop the
+    half-executed notebook, so nothing half-written stays. Returns what was done, in words (empty: nothing)."""
+    import shutil
+
+    said = []
+    for backup in sorted(out_dir.glob(".previous-run-*")):
+        if not backup.is_dir():
+            continue
+        if (backup / _BACKUP_COMPLETE).exists():  # the run had started: the folder may hold its files
+            saved = {f.name for f in backup.iterdir() if f.name != _BACKUP_COMPLETE}
+            created = [n for n in _top_level_files(out_dir) if n not in saved]
+            if created:
+                aside = out_dir / FAILED_RUN
+                aside.mkdir(exist_ok=True)
+                for name in created:
+                    os.replace(out_dir / name, aside / name)
+            for name in saved:
+                os.replace(backup / name, out_dir / name)
+            said.append(f"an interrupted run's files were replaced by the previous run's ({len(saved)} restored"
+                        + (f", {len(created)} moved to {FAILED_RUN}/" if created else "") + ")")
+        shutil.rmtree(backup, ignore_errors=True)  # an incomplete copy: the run never started, the folder is as it was
+    running = out_dir / f".{stem}.running.ipynb"
+    if running.exists():
+        running.unlink()
+        said.append("its half-executed notebook was removed")
+    return said
+
+
+def manifest(folder: Path) -> dict[str, str]:
+    """SHA-256 of every plain, not hidden file directly in ``folder`` except the record itself: what a run left."""
+    from modgap.io import sha256_of
+
+    return {name: sha256_of(folder / name) for name in sorted(_top_level_files(folder)) if name != RECORD}
+
+
+def _read_record(folder: Path) -> dict | None:
+    import json
+
+    try:
+        record = json.loads((folder / RECORD).read_text())
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def folder_owner(folder: Path) -> str | None:
+    """The notebook whose run a folder holds: the one its record names, else the one whose executed, failed or
+    running copy lies there (``None``: an empty or foreign folder)."""
+    record = _read_record(folder) or {}
+    if isinstance(record.get("notebook"), str):
+        return record["notebook"]
+    for pattern, cut in (("[0-9][0-9]_*.failed.ipynb", ".failed.ipynb"), (".[0-9][0-9]_*.running.ipynb", ".running.ipynb"),
+                         ("[0-9][0-9]_*.ipynb", ".ipynb")):
+        for p in sorted(folder.glob(pattern)) if folder.is_dir() else []:
+            return p.name.removeprefix(".").removesuffix(cut) + ".ipynb"
+    return None
+
+
+def _check_owner(notebook: Path, folder: Path) -> None:
+    owner = folder_owner(folder)
+    if owner is not None and owner != notebook.name:
+        raise ParameterError(f"output folder {folder} holds a run of {owner}; give {notebook.name} a folder of its own "
+                             "(-p output_dir), so that one notebook's results never overwrite another's")
+
+
+def why_not_finished(notebook: Path, folder: Path, fp: str | None) -> str | None:
+    """``None`` when ``folder`` holds a finished run of ``notebook`` with fingerprint ``fp`` and every file in it is
+    that run's (the checksums its record lists, no file missing, none added); otherwise the reason, in words."""
+    record = _read_record(folder)
+    if fp is None:
+        return "it is always run again"
+    if record is None:
+        return "no finished run is recorded" if not (folder / RECORD).exists() else f"its {RECORD} cannot be read"
+    if record.get("fingerprint") != fp:
+        return "the notebook, its parameters or the code changed since its last run"
+    if (folder / f"{notebook.stem}.failed.ipynb").exists():
+        return "a later run of it failed"
+    files = record.get("files")
+    if not isinstance(files, dict):
+        return f"its {RECORD} lists no checksums of its files (a run from before they were recorded)"
+    now = manifest(folder)
+    missing = sorted(set(files) - set(now))
+    changed = sorted(n for n in set(files) & set(now) if files[n] != now[n])
+    added = sorted(set(now) - set(files))
+    if notebook.name not in now:
+        return "its executed notebook is missing"
+    for what, names in (("missing", missing), ("changed since the run", changed), ("not of that run", added)):
+        if names:
+            return f"files {what}: {', '.join(names[:5])}" + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return None
 
 
 def run_notebook(notebook: str | Path, out_dir: str | Path, parameters: dict | None = None,
-                 kernel: str = "python3", timeout: int = DEFAULT_CELL_TIMEOUT, progress: bool = False) -> Path:
+                 kernel: str = "python3", timeout: int = DEFAULT_CELL_TIMEOUT, progress: bool = False,
+                 profile: str = "default") -> Path:
+    """Execute ``notebook`` into its folder whatever the folder holds (:func:`run_or_keep` without ``reuse``);
+    returns the executed notebook's path."""
+    return run_or_keep(notebook, out_dir, parameters, kernel, timeout, progress, profile, reuse=False)[0]
+
+
+def run_or_keep(notebook: str | Path, out_dir: str | Path, parameters: dict | None = None,
+                kernel: str = "python3", timeout: int = DEFAULT_CELL_TIMEOUT, progress: bool = False,
+                profile: str = "default", reuse: bool = True, say=None) -> tuple[Path, bool]:
     """Execute ``notebook`` into ``out_dir/<name>.ipynb`` with ``parameters`` (plus ``output_dir``). With an
     ``output_dir`` among ``parameters``, the executed notebook goes there too, next to its figures.
 
     In smoke mode (``MODGAP_SMOKE=1``) the notebook writes to ``<out_dir>-smoke`` and so does this.
 
+    A finished run ends by writing ``run.json`` (:func:`run_record`, with the SHA-256 of every file the folder
+    holds), last and atomically. With ``reuse``, a folder that holds a finished run of the same notebook,
+    parameters and code whose files all match their checksums is kept as it is (``say`` is told why a folder is
+    run again); the decision is taken under the folder's lock, after a killed run's leftovers are undone.
+
     A run that fails (an error in a cell, a timeout, an interrupt) leaves ``<name>.failed.ipynb`` in the folder,
-    puts the figures and tables it wrote into ``failed-run/`` and restores those of the previous good run: the
-    folder never mixes two runs. Two runs into one folder at once take turns (a lock on the folder).
+    puts the figures and tables it wrote into ``failed-run/`` and restores those of the previous good run; files of
+    an earlier run that a good run did not rewrite go to ``earlier-run/``: the folder never mixes two runs. Two runs
+    into one folder at once take turns (a lock on the folder); a folder that holds another notebook's run is refused.
+    Returns the executed notebook's path and whether the finished run was kept.
     """
     notebook = Path(notebook).resolve()
     if not notebook.is_file():
@@ -186,18 +318,38 @@ def run_notebook(notebook: str | Path, out_dir: str | Path, parameters: dict | N
     out_dir = run_folder(out_dir, params)  # where the notebook writes, resolved as the notebook resolves it
     from modgap.io import file_lock
 
-    with file_lock(out_dir / f".{notebook.stem}", what=f"{out_dir} ({notebook.name})"):  # one run per folder at a time
-        return _run_locked(notebook, out_dir, params, kernel, timeout, progress)
+    say = say or (lambda line: print(line, flush=True))
+    with file_lock(out_dir / ".run", what=f"{out_dir} ({notebook.name})"):  # one run per folder at a time
+        _check_owner(notebook, out_dir)
+        for line in _recover_killed_run(out_dir, notebook.stem):
+            say(f"[modgap] {notebook.name}: {line}")
+        fp = fingerprint(notebook, params, smoke_default_env())  # recorded by every run, checked with reuse
+        if reuse:
+            reason = why_not_finished(notebook, out_dir, fp)
+            if reason is None:
+                return out_dir / notebook.name, True
+            if (out_dir / RECORD).exists() or (out_dir / notebook.name).exists():
+                say(f"[modgap] {notebook.name}: run again ({reason})")
+        return _run_locked(notebook, out_dir, params, kernel, timeout, progress, profile, fp), False
 
 
-def _run_locked(notebook: Path, out_dir: Path, params: dict, kernel: str, timeout: int, progress: bool) -> Path:
+def smoke_default_env() -> bool:
+    from modgap.parameters import smoke_default
+
+    return smoke_default(None)
+
+
+def _run_locked(notebook: Path, out_dir: Path, params: dict, kernel: str, timeout: int, progress: bool,
+                profile: str = "default", fp: str | None = None) -> Path:
     import shutil
     import tempfile
 
     import papermill as pm
     from nbclient.exceptions import CellTimeoutError
 
-    _recover_killed_run(out_dir, notebook.stem)
+    from modgap.io import write_json
+
+    t0 = time.perf_counter()
     final = out_dir / notebook.name
     running = out_dir / f".{notebook.stem}.running.ipynb"
     failed = out_dir / f"{notebook.stem}.failed.ipynb"
@@ -206,11 +358,19 @@ def _run_locked(notebook: Path, out_dir: Path, params: dict, kernel: str, timeou
     try:
         for name in before:
             shutil.copy2(out_dir / name, backup / name)
+        (backup / _BACKUP_COMPLETE).touch()
+        (out_dir / RECORD).unlink(missing_ok=True)  # from here until the new record, no run counts as finished
+        kernel_log = tempfile.TemporaryFile(mode="w+", prefix="modgap-kernel-stderr-")
         try:
             pm.execute_notebook(str(notebook), str(running), parameters=params, kernel_name=kernel,
                                 cwd=str(notebook.parent), execution_timeout=timeout, progress_bar=progress,
-                                report_mode=False, kernel_manager_class=ipc_kernel_manager())
+                                report_mode=False, kernel_manager_class=ipc_kernel_manager(stderr=kernel_log))
+            _pass_on(kernel_log)
+            kernel_log.close()
         except BaseException as exc:
+            if not isinstance(exc, KeyboardInterrupt):  # stopped: the kernel's complaints about its closed sockets are noise
+                _pass_on(kernel_log)
+            kernel_log.close()
             if running.exists():
                 os.replace(running, failed)
             _set_aside_failed_run(out_dir, before, backup, keep={failed.name})
@@ -220,13 +380,44 @@ def _run_locked(notebook: Path, out_dir: Path, params: dict, kernel: str, timeou
                 raise NotebookFailed(notebook, failed, None, f"a cell ran longer than {timeout} s (--timeout, or "
                                      "cell_timeout in the profile)") from None
             raise
+        os.replace(running, final)
+        if failed.exists():
+            failed.unlink()
+        shutil.rmtree(out_dir / FAILED_RUN, ignore_errors=True)
+        _set_aside_earlier_files(out_dir, before, keep={final.name, RECORD})
+        record = run_record(params, time.perf_counter() - t0, profile, fp)
+        record.update(notebook=notebook.name, files=manifest(out_dir))
+        write_json(out_dir / RECORD, record)  # last: the run counts as finished from here
     finally:
         shutil.rmtree(backup, ignore_errors=True)
-    os.replace(running, final)
-    if failed.exists():
-        failed.unlink()
-    shutil.rmtree(out_dir / FAILED_RUN, ignore_errors=True)
     return final
+
+
+def _pass_on(log) -> None:
+    """Print what the kernel process wrote to its error stream (library warnings, a crash) after its run."""
+    try:
+        log.seek(0)
+        text = log.read()
+    except (OSError, ValueError):
+        return
+    # jupyter_client interrupts a kernel before shutting it down; one still answering logs this (harmless)
+    text = "\n".join(line for line in text.splitlines() if "KeyboardInterrupt caught in kernel" not in line)
+    if text.strip():
+        sys.stderr.write(text + "\n")
+
+
+def _set_aside_earlier_files(out_dir: Path, before: dict, keep: set[str]) -> list[str]:
+    """After a good run: top-level files it did not write (unchanged since it started) belong to an earlier run;
+    move them into ``earlier-run/`` so the folder holds this run's files only."""
+    import shutil
+
+    stale = [n for n, stat in _top_level_files(out_dir).items() if n not in keep and before.get(n) == stat]
+    shutil.rmtree(out_dir / EARLIER_RUN, ignore_errors=True)
+    if stale:
+        (out_dir / EARLIER_RUN).mkdir()
+        for name in stale:
+            os.replace(out_dir / name, out_dir / EARLIER_RUN / name)
+    return stale
 
 
 def cpu_description(cpuinfo: str = "/proc/cpuinfo") -> str | None:
@@ -376,22 +567,6 @@ def _parse_value(text: str):
     return yaml.safe_load(text)
 
 
-def _finished(notebook: Path, out_dir: Path, parameters: dict, fp: str | None) -> bool:
-    """Whether ``notebook`` has a finished run in its folder with fingerprint ``fp`` (and no later failure)."""
-    import json
-
-    folder = run_folder(out_dir, parameters)
-    record = folder / "run.json"
-    if fp is None or not (folder / Path(notebook).name).exists() or not record.exists():
-        return False
-    if (folder / f"{Path(notebook).stem}.failed.ipynb").exists():
-        return False
-    try:
-        return json.loads(record.read_text()).get("fingerprint") == fp
-    except (OSError, ValueError):
-        return False
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m modgap.tooling.runner", description=__doc__.split("\n\n")[0])
     ap.add_argument("notebooks", nargs="*", help="notebooks to run (default: every numbered notebook)")
@@ -429,20 +604,25 @@ def main(argv: list[str] | None = None) -> int:
         print("[modgap] -p output_dir is empty: give a folder; an empty one would write into the repository root",
               file=sys.stderr)
         return 2
+    from modgap.paths import UnsafePath
+
     try:
         profile, profile_runs = load_profile(args.profile)
         timeout = args.timeout or profile_cell_timeout(args.profile)
-    except ParameterError as exc:
+        runs = checked_runs_dir(args.runs_dir, args.profile, profile_runs)
+        check_output_paths(notebooks, runs, profile, params)
+    except (ParameterError, UnsafePath) as exc:
         print(f"[modgap] {exc}", file=sys.stderr)
         return 2
-    runs = Path(args.runs_dir).resolve() if args.runs_dir else (REPO_ROOT / profile_runs if profile_runs else RUNS_DIR)
     failures = []
     try:
-        _run_all(notebooks, runs, profile, params, args, timeout, failures)
-    except KeyboardInterrupt:
-        print("\n[modgap] stopped (Ctrl-C). Finished epochs are checkpointed and each interrupted notebook's folder keeps "
+        with stop_on_sigterm():
+            _run_all(notebooks, runs, profile, params, args, timeout, failures)
+    except KeyboardInterrupt as exc:
+        how = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C"
+        print(f"\n[modgap] stopped ({how}). Finished epochs are checkpointed and each interrupted notebook's folder keeps "
               "its previous results; run the same command again to resume.", file=sys.stderr)
-        return 130
+        return 143 if how == "SIGTERM" else 130
     try:
         print_reference_comparison(runs, smoke=args.smoke)
         table = gather_results(runs, smoke=args.smoke)
@@ -458,27 +638,102 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, a batch system's stop): handled like Ctrl-C, so the interrupted folder is restored."""
+
+
+class stop_on_sigterm:
+    """``with stop_on_sigterm():`` — SIGTERM raises :class:`Terminated` in the main thread for the block, as
+    Ctrl-C raises ``KeyboardInterrupt``: the run in progress restores its folder and the runner says it stopped."""
+
+    def __enter__(self):
+        import signal
+        import threading
+
+        self._old = None
+        if threading.current_thread() is threading.main_thread():
+            def stop(signum, frame):
+                raise Terminated()
+
+            self._old = signal.signal(signal.SIGTERM, stop)
+        return self
+
+    def __exit__(self, *exc):
+        import signal
+
+        if self._old is not None:
+            signal.signal(signal.SIGTERM, self._old)
+        return False
+
+
+#: parameters that name a folder a notebook writes to: each must lie under the runs folder
+OUTPUT_PARAMETERS = ("output_dir", "models_dir")
+
+
+def checked_runs_dir(runs_dir: str | None, profile: str, profile_runs: str | None) -> Path:
+    """The runs folder: ``--runs-dir`` (an explicit choice: anywhere but among the repository's own files), else the
+    profile's ``runs_dir`` (under the repository's ``runs/``), else ``runs/``; checked before anything runs."""
+    from modgap.paths import check_output_path
+
+    if runs_dir is not None:
+        return check_output_path(runs_dir, "--runs-dir", outside_ok=True)
+    if profile_runs:
+        return check_output_path(profile_runs, f"profile {profile!r}: runs_dir")
+    return check_output_path(RUNS_DIR, "the runs folder")
+
+
+def check_output_paths(notebooks: list[Path], runs: Path, profile: dict, params: dict) -> None:
+    """Before any notebook runs: every folder a notebook would write to lies under ``runs`` (or the repository's
+    ``runs/``), never among the repository's files, and no two notebooks share an ``output_dir``; an input folder
+    (``embeddings_dir``) given explicitly exists. Raises ``UnsafePath`` or ``ParameterError`` naming the parameter."""
+    from modgap.paths import check_output_path, resolve
+
+    if "output_dir" in params and len(notebooks) > 1:
+        raise ParameterError(f"-p output_dir {params['output_dir']!r} would send {len(notebooks)} notebooks into one "
+                             "folder, where each would overwrite the other's results; run one notebook with it, or "
+                             "give --runs-dir (each notebook gets a folder of its own below it)")
+    seen = {}
+    for nb in notebooks:
+        nb_params = {**profile.get("all", {}), **profile.get(Path(nb).stem, {}), **params}
+        check_known(nb, nb_params)  # a parameter the notebook does not take stops the whole command, not one notebook
+        for name in OUTPUT_PARAMETERS:
+            if name in nb_params:
+                value = nb_params[name]
+                if not isinstance(value, str):
+                    raise ParameterError(f"{nb.stem}: {name} must be a folder (text), got {value!r}")
+                check_output_path(value, f"{nb.stem}: {name}", runs_dir=runs)
+        folder = resolve(nb_params.get("output_dir", runs / Path(nb).stem))
+        if folder in seen:
+            raise ParameterError(f"{seen[folder]} and {nb.stem} would both write to {folder}: give each its own "
+                                 "output_dir")
+        seen[folder] = nb.stem
+        given = nb_params.get("embeddings_dir")
+        if isinstance(given, str) and given.strip():
+            where = resolve(given)
+            if not where.is_dir():
+                raise ParameterError(f"{nb.stem}: embeddings_dir {given!r} ({where}) "
+                                     + ("is a file, not a folder" if where.exists() else "does not exist"))
+
+
 def _run_all(notebooks, runs: Path, profile: dict, params: dict, args, timeout: int, failures: list) -> None:
     for nb in notebooks:
         t0 = time.perf_counter()
         # the profile's settings for this notebook, then what the command line says
         nb_params = {**profile.get("all", {}), **profile.get(Path(nb).stem, {}), **params}
-        fp = fingerprint(nb, nb_params, args.smoke) if Path(nb).is_file() else None
-        if not args.force and Path(nb).stem != LEDGER_NOTEBOOK and _finished(nb, runs / Path(nb).stem, nb_params, fp):
-            print(f"[modgap] {nb.name} finished before with the same notebook, parameters and code: kept (--force reruns it)",
-                  flush=True)
-            continue
+        reuse = not args.force and Path(nb).stem != LEDGER_NOTEBOOK
         print(f"[modgap] {nb.name} ...", flush=True)
         try:
-            out = run_notebook(nb, runs / Path(nb).stem, nb_params, timeout=timeout)
+            out, kept = run_or_keep(nb, runs / Path(nb).stem, nb_params, timeout=timeout, profile=args.profile,
+                                    reuse=reuse)
         except (NotebookFailed, ParameterError, FileNotFoundError) as exc:
             print(f"[modgap] FAILED {exc}", file=sys.stderr, flush=True)
             failures.append(nb.name)
             continue
+        if kept:
+            print(f"[modgap] {nb.name} finished before with the same notebook, parameters and code, every file as it "
+                  "left them: kept (--force reruns it)", flush=True)
+            continue
         seconds = time.perf_counter() - t0
-        from modgap.io import write_json
-
-        write_json(out.parent / "run.json", run_record(nb_params, seconds, args.profile, fp))
         print(f"[modgap] {nb.name} done in {seconds:.0f} s -> {_shown(out, Path.cwd())}", flush=True)
 
 

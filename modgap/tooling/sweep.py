@@ -48,9 +48,15 @@ def load_grid(path: str | Path) -> Grid:
     """Read and validate a grid YAML file; errors name the file and the problem."""
     import yaml
 
+    from modgap.io import UnreadableFile, readable_file
+
     path = Path(path)
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         raise FileNotFoundError(f"grid file {path} does not exist")
+    try:
+        readable_file(path, "grid file")
+    except UnreadableFile as exc:
+        raise ValueError(f"grid {exc}") from None
     try:
         doc = yaml.safe_load(path.read_text())
     except UnicodeDecodeError:
@@ -66,10 +72,18 @@ def load_grid(path: str | Path) -> Grid:
         if not isinstance(v, list) or not v:
             raise ValueError(f"{path}: grid parameter {k!r} must be a non-empty list, got {v!r}")
     fixed = doc.get("fixed") or {}
+    if not isinstance(fixed, dict):
+        raise ValueError(f"{path}: 'fixed:' must be a mapping of parameter: value, got {fixed!r}")
     overlap = set(fixed) & set(doc["grid"])
     if overlap:
         raise ValueError(f"{path}: {sorted(overlap)} are both in 'grid' and 'fixed'")
-    return Grid(doc["grid"], fixed, doc.get("metric"))
+    if "output_dir" in doc["grid"] or "output_dir" in fixed:
+        raise ValueError(f"{path}: output_dir cannot be swept or fixed: the sweep gives each run a folder of its own "
+                         "under its --out folder; remove it")
+    metric = doc.get("metric")
+    if metric is not None and not isinstance(metric, str):
+        raise ValueError(f"{path}: metric must be a metric's name (text), got {metric!r}")
+    return Grid(doc["grid"], fixed, metric)
 
 
 #: the longest run folder name: file systems refuse names over 255 bytes, and a name has ``-smoke`` added in smoke mode
@@ -89,40 +103,37 @@ def run_name(params: dict) -> str:
     return name.encode()[:MAX_RUN_NAME - 14].decode(errors="ignore") + "__" + digest
 
 
-def _run_one(notebook: str, out_dir: str, params: dict, smoke: bool, timeout: int) -> dict:
-    """Worker: run one combination; never raises, returns a status record."""
+def _run_one(notebook: str, out_dir: str, params: dict, smoke: bool, timeout: int, force: bool = False) -> dict:
+    """Worker: run one combination unless its folder holds a finished run of the same notebook, parameters (the
+    grid's and the fixed ones) and code, every file intact; never raises, returns a status record."""
     if smoke:
         os.environ["MODGAP_SMOKE"] = "1"
     os.environ.setdefault("MPLBACKEND", "Agg")
-    from modgap.tooling.runner import NotebookFailed, run_notebook
+    from modgap.paths import UnsafePath
+    from modgap.tooling.runner import NotebookFailed, run_or_keep
 
     try:
-        out = run_notebook(notebook, out_dir, params, timeout=timeout)
-        return {"run": Path(out_dir).name, "status": "ok", "output": str(out)}
+        out, kept = run_or_keep(notebook, out_dir, params, timeout=timeout, reuse=not force, say=lambda line: None)
+        return {"run": Path(out_dir).name, "status": "skipped (done)" if kept else "ok", "output": str(out)}
     except NotebookFailed as exc:
         return {"run": Path(out_dir).name, "status": "failed", "notebook": exc.notebook.name, "cell": exc.cell,
                 "error": exc.error, "output": str(exc.output)}
-    except (ParameterError, FileNotFoundError, ValueError) as exc:
+    except (ParameterError, FileNotFoundError, UnsafePath, ValueError) as exc:
         return {"run": Path(out_dir).name, "status": "failed", "notebook": Path(notebook).name, "cell": None,
                 "error": f"{type(exc).__name__}: {exc}", "output": ""}
 
 
 def run_sweep(notebook: str | Path, grid: Grid, sweep_dir: str | Path, jobs: int = 2, smoke: bool = False,
               force: bool = False, scheduler: str | None = None, timeout: int = 1800) -> list[dict]:
-    """Run every combination not yet finished; return one status record per combination."""
-    from modgap.paths import output_dir
-
+    """Run every combination not yet finished (a finished one is kept only if its notebook, parameters — the
+    fixed ones too — and code are the same and its files intact: ``run_or_keep``); one status record each."""
     notebook = Path(notebook).resolve()
     sweep_dir = Path(sweep_dir).resolve()
     todo, records = [], []
     for combo in grid.combinations():
         params = {**grid.fixed, **combo}
         out = sweep_dir / run_name(combo)
-        done = output_dir(out, smoke=smoke) / notebook.name
-        if done.exists() and not force:
-            records.append({"run": out.name, "status": "skipped (done)", "output": str(done)})
-            continue
-        todo.append((str(notebook), str(out), params, smoke, timeout))
+        todo.append((str(notebook), str(out), params, smoke, timeout, force))
     if scheduler:
         try:
             from distributed import Client
@@ -145,11 +156,9 @@ def gather(sweep_dir: str | Path, grid: Grid, smoke: bool = False):
     """Tidy table of every finished run's results, with one column per grid parameter."""
     import pandas as pd
 
-    from modgap.paths import output_dir
-
     frames = []
     for combo in grid.combinations():
-        folder = output_dir(Path(sweep_dir) / run_name(combo), smoke=smoke)
+        folder = Path(sweep_dir) / (run_name(combo) + ("-smoke" if smoke else ""))
         csv = folder / "results.csv"
         if csv.exists():
             df = pd.read_csv(csv)
@@ -199,9 +208,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--metric", help="metric for the summary figure")
     ap.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
     args = ap.parse_args(argv)
-    grid = load_grid(args.grid)
+    from modgap.paths import UnsafePath, check_output_path
+
     nb = Path(args.notebook)
-    out = Path(args.out) if args.out else RUNS_DIR / "sweeps" / f"{nb.stem}-{Path(args.grid).stem}"
+    try:
+        if not (nb.suffix == ".ipynb" and nb.is_file()):
+            raise ValueError(f"not a notebook: {nb} (give an .ipynb file, e.g. notebooks/05_closing_the_gap.ipynb)")
+        if args.jobs < 1 or args.timeout < 1:
+            raise ValueError(f"--jobs and --timeout must be at least 1, got {args.jobs} and {args.timeout}")
+        grid = load_grid(args.grid)
+        out = (check_output_path(args.out, "--out", outside_ok=True) if args.out else
+               check_output_path(RUNS_DIR / "sweeps" / f"{nb.stem}-{Path(args.grid).stem}", "the sweep folder"))
+        if "models_dir" in {**grid.fixed, **grid.grid}:
+            for value in grid.grid.get("models_dir", [grid.fixed.get("models_dir")]):
+                check_output_path(str(value), f"{args.grid}: models_dir", runs_dir=out)
+    except (ValueError, FileNotFoundError, UnsafePath) as exc:
+        print(f"[sweep] {exc}", file=sys.stderr)
+        return 2
     records = run_sweep(nb, grid, out, args.jobs, args.smoke, args.force, args.scheduler, args.timeout)
     failed = [r for r in records if r["status"] == "failed"]
     for r in records:
@@ -214,8 +237,15 @@ def main(argv: list[str] | None = None) -> int:
         from modgap.io import write_csv
 
         write_csv(out / "sweep.csv", table)
-        plot_sweep(table, grid, out / "sweep.png", args.metric or grid.metric)
+        try:
+            plot_sweep(table, grid, out / "sweep.png", args.metric or grid.metric)
+        except ValueError as exc:  # an unknown metric: the table is written, the figure cannot be
+            print(f"[sweep] {len(table)} rows -> {out / 'sweep.csv'}; no figure: {exc}", file=sys.stderr)
+            return 2
         print(f"[sweep] {len(table)} rows -> {out / 'sweep.csv'}, figure {out / 'sweep.png'}")
+    elif not failed:
+        print(f"[sweep] no run wrote a results.csv: nothing to gather into {out / 'sweep.csv'}", file=sys.stderr)
+        return 1
     return 1 if failed else 0
 
 
