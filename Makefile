@@ -18,6 +18,7 @@ PROFILE ?= default
 .PHONY: help setup run reference test lint test-unit smoke sweep assignments book report lab clean
 
 help:
+	@echo "make setup  create .venv with the pinned dependencies (make run and make test do it first)"
 	@echo "make run    execute every notebook into runs/ (executed notebooks, figures, results tables)"
 	@echo "make run PROFILE=full   the powered run behind results/ (into runs/full/; needs dataset-fashion-mnist)"
 	@echo "make reference  publish runs/full's claims ledger and tables into results/ and README.md"
@@ -92,8 +93,12 @@ test-unit: setup
 # as root (containers, CI) JupyterLab refuses to start without --allow-root; PROFILE=classroom gives the notebooks
 # that profile's parameters (MODGAP_PROFILE, read by modgap.check_parameters)
 LAB_ARGS ?=
+# quiet: no news pop-up, no update check, and an (empty) nbgrader_config.py in the environment's Jupyter config so
+# nbgrader's Lab extensions do not warn at every start (the course tools, make assignments, pass their settings)
 lab: setup
-	MODGAP_PROFILE=$(PROFILE) $(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,) $(LAB_ARGS)
+	@[ -e $(VENV)/etc/jupyter/nbgrader_config.py ] || { mkdir -p $(VENV)/etc/jupyter && echo "# settings for nbgrader's Lab extensions (none needed); make assignments passes its own" > $(VENV)/etc/jupyter/nbgrader_config.py; }
+	MODGAP_PROFILE=$(PROFILE) $(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,) \
+		--LabApp.news_url= --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate $(LAB_ARGS)
 
 clean:
 	rm -rf runs $(VENV)

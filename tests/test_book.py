@@ -8,6 +8,7 @@ import nbformat
 import pytest
 from conftest import write_notebook
 
+from modgap.paths import REPO_ROOT
 from modgap.tooling.book import build_book, last_run_is_smoke
 from modgap.tooling.runner import NotebookFailed, run_notebook
 
@@ -35,7 +36,18 @@ def book(tmp_path_factory):
     widget = write_notebook(root / "03_widget.ipynb", PARAMS, "import ipywidgets as W\nW.IntSlider(value=x)")
     run_notebook(widget, runs / "03_widget", {"x": 3})
     assert "widgets" in nbformat.read(runs / "03_widget-smoke" / "03_widget.ipynb", as_version=4).metadata  # saved state
-    index = build_book(runs, smoke=None, notebook_names=["00_ok", "01_bad", "02_never", "03_widget"])
+    # a ledger as wide as 07's: every claim of the committed reference, displayed as 07 displays it
+    ledger = root / "04_ledger.ipynb"
+    write_notebook(ledger, PARAMS, "import pandas as pd\nfrom modgap.paths import REPO_ROOT\n"
+                   "from modgap.tooling.ledger import with_verdicts\n"
+                   "pd.set_option('display.max_colwidth', 120)\nt = with_verdicts(pd.read_csv(REPO_ROOT / 'results' / 'claims.csv'))\n"
+                   "t['estimate'] = [f'{r.value:.3g} [{r.low:.3g}, {r.high:.3g}]' for r in t.itertuples()]\n"
+                   "t[['id', 'claim', 'estimate', 'test', 'n_seeds', 'verdict', 'verdict_adjusted']].rename(columns={"
+                   "'verdict': 'raw verdict', 'verdict_adjusted': 'Holm-adjusted'}).head(12)")
+    run_notebook(ledger, runs / "04_ledger", {"x": 4})
+    (runs / "07_claims-smoke").mkdir()
+    shutil.copy(REPO_ROOT / "results" / "claims.csv", runs / "07_claims-smoke" / "ledger.csv")  # the first page's ledger
+    index = build_book(runs, smoke=None, notebook_names=["00_ok", "01_bad", "02_never", "03_widget", "04_ledger"])
     mp.undo()
     return index
 
@@ -95,3 +107,25 @@ def test_the_book_in_a_browser_has_figures_typeset_equations_and_no_blank_page(b
                 assert page.evaluate("[...document.querySelectorAll('main img')].some(i => i.complete && i.naturalWidth > 0)")
         browser.close()
     assert outside == []  # nothing fetched from the network, on any page
+
+
+def test_the_ledgers_verdicts_and_the_runs_parameters_fit_a_1280_pixel_screen(book):
+    """At 1280 px the Holm-adjusted verdict column (the first page's ledger, and a notebook's table as 07 shows it)
+    and the first page's parameters column lie inside the window: nothing to scroll sideways for."""
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("the browser check of the book needs Chromium: apt-get install chromium (bash .ci/run installs it)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    right_edge = """name => Math.max(...[...document.querySelectorAll('main th')].filter(t => t.innerText.trim() === name)
+                                   .map(t => t.getBoundingClientRect().right))"""
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto((book.parent / "intro.html").as_uri())
+        page.wait_for_load_state("load")
+        assert 0 < page.evaluate(right_edge, "Holm-adjusted") <= 1280
+        assert 0 < page.evaluate(right_edge, "parameters given") <= 1280
+        page.goto((book.parent / "notebooks" / "04_ledger.html").as_uri())
+        page.wait_for_load_state("load")
+        assert 0 < page.evaluate(right_edge, "Holm-adjusted") <= 1280
+        browser.close()

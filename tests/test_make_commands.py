@@ -1,8 +1,9 @@
 """The README's make commands as a user types them: `make book PROFILE=…` builds the book of that profile's run
-(and only of it), `make lab` starts JupyterLab — as root too — and answers on 127.0.0.1. (`make assignments` is
+(and only of it), `make lab` starts JupyterLab — as root too, without warnings — and answers on 127.0.0.1. (`make assignments` is
 run by tests/test_assignments.py's fixture; `make run`/`make smoke` by test_runner and nbval.)"""
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -65,12 +66,17 @@ def test_make_lab_starts_and_answers_on_localhost_then_stops():
             out = proc.stdout.read() if proc.poll() is not None else ""
             pytest.fail(f"JupyterLab did not answer on 127.0.0.1:{port} (exit {proc.poll()}):\n{out[-3000:]}")
         assert "started" in status
+        time.sleep(2)  # the extensions have loaded by now: anything they warn about is in the log
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+    log = proc.stdout.read()
+    # quiet: no news pop-up or update check, and no "No nbgrader_config.py" warning from nbgrader's extensions
+    assert "--LabApp.news_url=" in log and "NeverCheckForUpdate" in log, log[-2000:]
+    assert "nbgrader_config.py file found" not in log and not re.search(r"^\[W ", log, re.M), log[-3000:]
 
 
 def test_make_reference_publishes_the_profile_asked_for():

@@ -59,6 +59,26 @@ sphinx:
 """
 
 
+#: the book's own style: the text column takes the width the page has (the ledger's verdict columns and the run's
+#: parameters fit a 1280 px screen; tests/test_book.py measures it), and tables wrap long values instead of hiding them
+CSS = """
+.bd-page-width { max-width: 100%; }
+.bd-main .bd-content .bd-article-container { max-width: 100%; }
+.bd-sidebar-secondary { display: none; }
+table { font-size: 0.8rem; }
+table td, table th { padding: 0.25em 0.45em !important; }
+table td code, table td .pre, table td code span { white-space: normal !important; word-break: break-all; }
+"""
+
+
+def _short(value) -> str:
+    """A parameter's value for the book's first page: a path inside the repository relative to it."""
+    from modgap.paths import REPO_ROOT
+
+    text = str(value)
+    return text[len(str(REPO_ROOT)) + 1:] if text.startswith(str(REPO_ROOT) + "/") else text
+
+
 def mathjax_dir() -> Path:
     """The MathJax 2.7 that the ``jupyter-server-mathjax`` wheel ships (the book and nbgrader feedback use it offline)."""
     import jupyter_server_mathjax
@@ -177,7 +197,7 @@ def build_book(runs_dir: str | Path = RUNS_DIR, smoke: bool | None = None, out: 
         static_widgets(nb)
         nbformat.write(nb, src / "notebooks" / f"{name}.ipynb")
         chapters.append(f"notebooks/{name}")
-        params = ", ".join(f"`{k}={v}`" for k, v in sorted(record.get("parameters", {}).items())) or "defaults"
+        params = ", ".join(f"`{k}={_short(v)}`" for k, v in sorted(record.get("parameters", {}).items())) or "defaults"
         rows.append(f"| [{name}](notebooks/{name}.ipynb) | {status} | {record.get('date', '')[:19].replace('T', ' ')} "
                     f"({record.get('seconds', 0):.0f} s) | {_seeds(source, nb)} | {params} |")
     if not chapters:
@@ -194,6 +214,8 @@ def build_book(runs_dir: str | Path = RUNS_DIR, smoke: bool | None = None, out: 
     (src / "intro.md").write_text("\n".join(intro))
     (src / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n" + "".join(f"- file: {c}\n" for c in chapters))
     (src / "_config.yml").write_text(CONFIG.format(title="smoke run" if smoke else "run"))
+    (src / "_static").mkdir()
+    (src / "_static" / "modgap.css").write_text(CSS)
     jb = Path(sys.executable).parent / "jupyter-book"  # the console script of the jupyter-book package
     proc = subprocess.run([str(jb), "build", str(src), "--path-output", str(out), "--quiet"],
                           capture_output=True, text=True)
