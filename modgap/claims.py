@@ -7,8 +7,12 @@ paper, the statement in words, the statistic, the estimate with its interval, th
 ``modgap.tooling.ledger``) joins runs on ids, never on the prose, so a reworded claim keeps its history.
 
 **Verdicts** (``modgap.metrics.uncertainty.verdict``): *reproduced* — the interval lies wholly where the
-claim says; *not reproduced* — wholly on the other side; *inconclusive* — both; *too few seeds* — one
-trained model cannot speak for a training procedure.
+claim says; *not reproduced* — wholly on the other side; *no meaningful difference* — for a ``>``/``<`` claim,
+two one-sided tests place the quantity within ± its family's smallest effect size of interest (SESOI) of the
+margin (Lakens 2017): decided, against the claim; *inconclusive* — none of these; *too few seeds* — one
+trained model cannot speak for a training procedure. Each family's SESOI and its reason are written in the
+committed plan (``results/claims_plan.yaml``, ``families:``) before any run it judges; a claim takes it from there
+when it is made (:func:`planned_sesoi`), so runs made before the plan had one keep their verdicts.
 
 **Family-wise control (Holm).** A family of k claims read at 95% each calls about 0.05·k of them definite by
 chance when nothing differs (03 and 04 have 20 each). Each claim's definite verdict is a test — of
@@ -18,7 +22,8 @@ the probability of any false definite verdict in a family at 5% under *any* depe
 they share seeds and test items, so independence cannot be assumed — and is uniformly more powerful than
 Bonferroni. (Benjamini–Yekutieli would control the false-discovery rate under arbitrary dependence, but
 families here have 1–20 claims, where FWER is the natural promise: "no verdict of this family is spurious".)
-The adjusted verdict is the raw one where the Holm-adjusted p-value stays below 5%, else inconclusive.
+The adjusted verdict is the raw one where the Holm-adjusted p-value stays below 5%, else inconclusive; the test
+behind a *no meaningful difference* is the TOST's (``tost_p_value``).
 """
 from __future__ import annotations
 
@@ -27,10 +32,37 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from modgap.metrics.uncertainty import LEVEL, VERDICTS, Estimate, verdict
+from modgap.metrics.uncertainty import LEVEL, NO_MEANINGFUL_DIFFERENCE, VERDICTS, Estimate, tost_p_value, verdict
 
 __all__ = ["Claim", "VERDICTS", "verdict", "slug", "family_of", "decision_p_value", "holm", "adjusted_verdicts",
-           "estimate_of_row"]
+           "estimate_of_row", "sesoi_of_row", "planned_sesoi", "plan_families"]
+
+
+def plan_families(plan_path=None) -> dict:
+    """The ``families:`` block of the committed plan: ``{family: {"sesoi": Δ or None, "reason": …, …}}``."""
+    import yaml
+
+    from modgap.paths import REPO_ROOT
+
+    path = plan_path or REPO_ROOT / "results" / "claims_plan.yaml"
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return {}
+    if _PLAN_CACHE.get("key") != (str(path), stamp):
+        doc = yaml.safe_load(path.read_text()) or {}
+        _PLAN_CACHE.update(key=(str(path), stamp), families=doc.get("families") or {})
+    return _PLAN_CACHE["families"]
+
+
+_PLAN_CACHE: dict = {}
+
+
+def planned_sesoi(family: str, plan_path=None) -> float | None:
+    """The smallest effect size of interest the plan fixes for ``family`` (None: none planned)."""
+    entry = plan_families(plan_path).get(family) or {}
+    value = entry.get("sesoi")
+    return None if value is None else float(value)
 
 
 def slug(text: str) -> str:
@@ -62,17 +94,20 @@ class Claim:
     margin: float = 0.0
     where: str = ""
     family: str = ""
+    sesoi: float | None = None  # the family's smallest effect size of interest: from the plan unless given
 
     def __post_init__(self):
         if not re.fullmatch(r"[a-z0-9][a-z0-9.\-+]*", self.id):
             raise ValueError(f"claim id {self.id!r}: use lower-case letters, digits, '.', '-' and '+' only")
         if not self.family:
             object.__setattr__(self, "family", family_of(self.id))
-        verdict(self.estimate, self.test, self.margin)  # a typo in the test fails here, early
+        if self.sesoi is None and self.test in (">", "<"):
+            object.__setattr__(self, "sesoi", planned_sesoi(self.family))
+        verdict(self.estimate, self.test, self.margin, self.sesoi)  # a typo in the test fails here, early
 
     @property
     def verdict(self) -> str:
-        return verdict(self.estimate, self.test, self.margin)
+        return verdict(self.estimate, self.test, self.margin, self.sesoi)
 
     def row(self) -> dict:
         """The ledger row (``claims.csv``)."""
@@ -80,16 +115,24 @@ class Claim:
         return {"id": self.id, "family": self.family, "claim": self.statement, "source": self.source,
                 "statistic": self.statistic, "value": e.value, "low": e.low, "high": e.high, "level": e.level,
                 "n_seeds": e.n_seeds, "n_queries": e.n_queries, "se": e.se, "df": e.df, "test": self.test,
-                "margin": self.margin, "where": self.where}
+                "margin": self.margin, "where": self.where,
+                "sesoi": float("nan") if self.sesoi is None else self.sesoi}
 
 
-def decision_p_value(est: Estimate, test: str, margin: float = 0.0) -> float:
+def decision_p_value(est: Estimate, test: str, margin: float = 0.0, sesoi: float | None = None) -> float:
     """The p-value of the test behind a definite verdict (p < 1 − level exactly when the raw verdict is
-    definite): for ``>``/``<`` the two-sided test of "quantity = margin"; for ``within`` the larger of the two
-    boundary tests when the estimate lies inside ±margin (reproduced needs both), else the test of the
-    boundary it lies beyond (not reproduced)."""
+    definite): for ``>``/``<`` the two-sided test of "quantity = margin", or, for *no meaningful difference*, the
+    two one-sided tests against margin ± sesoi (an undecided claim gets the smaller of the two); for ``within``
+    the larger of the two boundary tests when the estimate lies inside ±margin (reproduced needs both), else the
+    test of the boundary it lies beyond (not reproduced)."""
     if test in (">", "<"):
-        return est.p_value(margin)
+        if sesoi is None or sesoi != sesoi:
+            return est.p_value(margin)
+        raw = verdict(est, test, margin, sesoi)
+        tost = tost_p_value(est, margin - sesoi, margin + sesoi)
+        if raw == NO_MEANINGFUL_DIFFERENCE:
+            return tost
+        return est.p_value(margin) if raw in ("reproduced", "not reproduced") else min(est.p_value(margin), tost)
     if test != "within":
         raise ValueError(f"test must be '>', '<' or 'within', got {test!r}")
     if est.value > margin:
@@ -118,16 +161,25 @@ def adjusted_verdicts(rows, level: float = LEVEL) -> list[str]:
 
     t = pd.DataFrame(rows).reset_index(drop=True)
     ests = [estimate_of_row(r) for _, r in t.iterrows()]
-    raw = [verdict(e, r.test, r.margin) for e, (_, r) in zip(ests, t.iterrows())]
+    sesois = [sesoi_of_row(r) for _, r in t.iterrows()]
+    raw = [verdict(e, r.test, r.margin, d) for e, d, (_, r) in zip(ests, sesois, t.iterrows())]
     out = list(raw)
     for _, idx in t.groupby("family", sort=False).groups.items():
         idx = [i for i in idx if raw[i] != "too few seeds"]
         if not idx:
             continue
-        p = holm([decision_p_value(ests[i], t.test[i], t.margin[i]) for i in idx])
+        p = holm([decision_p_value(ests[i], t.test[i], t.margin[i], sesois[i]) for i in idx])
         for i, pi in zip(idx, p):
             out[i] = raw[i] if pi < 1 - level else "inconclusive"
     return out
+
+
+def sesoi_of_row(r) -> float | None:
+    """A ledger row's SESOI (None where the row has none: a ``within`` claim, or a run made before its family had
+    one in the plan)."""
+    get = r.get if isinstance(r, dict) else (lambda k, d=None: r[k] if k in r.index else d)
+    value = get("sesoi", None)
+    return None if value is None or value != value else float(value)
 
 
 def estimate_of_row(r) -> Estimate:

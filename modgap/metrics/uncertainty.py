@@ -222,7 +222,24 @@ def bootstrap_statistic(statistic: Callable[[np.ndarray, np.ndarray], float], n_
     return bootstrap_stratified(lambda s, qs: statistic(s, qs[0]), n_seeds, [n_queries], n_boot, level, seed, method)
 
 
-VERDICTS = ("reproduced", "not reproduced", "inconclusive", "too few seeds")
+#: "no meaningful difference": a directional claim whose quantity lies, by two one-sided tests, within ± its
+#: family's smallest effect size of interest (SESOI) of the claim's margin — decided, and against the claim
+NO_MEANINGFUL_DIFFERENCE = "no meaningful difference"
+VERDICTS = ("reproduced", "not reproduced", NO_MEANINGFUL_DIFFERENCE, "inconclusive", "too few seeds")
+
+
+def one_sided_p_value(est: Estimate, x: float, above: bool) -> float:
+    """p-value of the one-sided test against "the quantity is ≤ x" (``above``) or "≥ x" (not ``above``), from the
+    same t (or normal-read) interval as :meth:`Estimate.p_value`: half the two-sided p on the estimate's side."""
+    p = est.p_value(x)
+    return p / 2 if (est.value > x if above else est.value < x) else 1 - p / 2
+
+
+def tost_p_value(est: Estimate, low: float, high: float) -> float:
+    """Two one-sided tests (Schuirmann 1987; Lakens, "Equivalence tests", 2017) of "the quantity lies in
+    (low, high)": the larger p of "≤ low" and "≥ high". Below α = 1 − level exactly when the (1 − 2α) interval
+    (90% for a 95% level) lies inside the bounds; at a true value on a bound it is declared in at most α of runs."""
+    return max(one_sided_p_value(est, low, above=True), one_sided_p_value(est, high, above=False))
 
 
 def bca_interval(value: float, draws, jackknife, level: float = LEVEL, n_queries: int = 0) -> Estimate:
@@ -291,29 +308,68 @@ def bootstrap_stratified(statistic: Callable[[np.ndarray, list[np.ndarray]], flo
     return t_interval(value, v_seed, _unbiased(q_draws.var(), n_q), n_seeds, n_q, level)
 
 
-def verdict(est: Estimate, claim: str, margin: float = 0.0) -> str:
+def verdict(est: Estimate, claim: str, margin: float = 0.0, sesoi: float | None = None) -> str:
     """The verdict on a claim about the quantity ``est`` estimates.
 
     ``claim``: ``"> m"`` (the quantity exceeds the margin m, e.g. a difference above 0), ``"< m"``, or
     ``"within m"`` (|quantity| ≤ m: "flat", "no change", with m fixed before the run). Reproduced: the
     interval lies wholly where the claim says; not reproduced: wholly where it says not; else inconclusive.
     An estimate from 1 ≤ n_seeds < ``MIN_SEEDS`` model seeds gets "too few seeds" (0 seeds: no seed level).
+
+    With a ``sesoi`` Δ (the smallest effect size of interest of the claim's family, fixed before the run), a ``>``
+    or ``<`` claim that is neither reproduced nor not reproduced gets **no meaningful difference** when two
+    one-sided tests place the quantity within m ± Δ (:func:`tost_p_value` below 1 − level): the interval says
+    "no difference that matters", which is an answer — against a claim of superiority. ``within`` claims are
+    equivalence tests already and keep their form.
     """
     if claim not in (">", "<", "within"):
         raise ValueError(f"claim must be '>', '<' or 'within', got {claim!r}")
     if claim == "within" and not margin > 0:
         raise ValueError("a 'within' claim needs a positive margin")
+    if sesoi is not None and sesoi == sesoi and not sesoi > 0:
+        raise ValueError(f"a smallest effect size of interest must be > 0, got {sesoi}")
     if 0 < est.n_seeds < MIN_SEEDS:
         return "too few seeds"
     lo, hi = est.low, est.high
-    if claim == ">":
-        return "reproduced" if lo > margin else "not reproduced" if hi <= margin else "inconclusive"
-    if claim == "<":
-        return "reproduced" if hi < margin else "not reproduced" if lo >= margin else "inconclusive"
     if claim == "within":
-        if not margin > 0:
-            raise ValueError("a 'within' claim needs a positive margin")
         if -margin <= lo and hi <= margin:
             return "reproduced"
         return "not reproduced" if lo > margin or hi < -margin else "inconclusive"
-    raise ValueError(f"claim must be '>', '<' or 'within', got {claim!r}")
+    if claim == ">" and lo > margin or claim == "<" and hi < margin:
+        return "reproduced"
+    if claim == ">" and hi <= margin or claim == "<" and lo >= margin:
+        return "not reproduced"
+    if sesoi is not None and sesoi == sesoi and tost_p_value(est, margin - sesoi, margin + sesoi) < 1 - est.level:
+        return NO_MEANINGFUL_DIFFERENCE
+    return "inconclusive"
+
+
+def tost_power(sesoi: float, sd: float, n: int, delta: float = 0.0, level: float = LEVEL) -> float:
+    """The chance that :func:`verdict` finds **no meaningful difference** for a quantity whose true value is
+    ``delta`` from the margin, estimated as the mean of ``n`` independent seeds with standard deviation ``sd``
+    and a t-interval (df = n − 1). The verdict needs the TOST (|mean − margin| < Δ − t₁ s/√n, t₁ = t_{level, n−1})
+    and no directional verdict first (|mean − margin| ≤ t₂ s/√n, t₂ = t_{(1+level)/2, n−1}: a real but small
+    effect is "reproduced"); for normal seed values exactly
+
+        P = E_s[ (Φ((b − δ)·√n/σ) − Φ((−b − δ)·√n/σ))⁺ ],   b = min(Δ − t₁ s/√n, t₂ s/√n),
+
+    over the seeds' standard deviation s (σ·√(χ²_{n−1}/(n−1))), by numerical integration. It is what the plan
+    quotes as a family's power at a profile's seeds, and what ``tests/test_equivalence.py`` checks ``verdict``
+    against by simulation."""
+    from scipy import integrate
+    from scipy.stats import chi, norm, t
+
+    if n < 2 or not sd > 0 or not sesoi > 0:
+        raise ValueError(f"tost_power needs n ≥ 2, sd > 0 and sesoi > 0, got n={n}, sd={sd}, sesoi={sesoi}")
+    df, sm = n - 1, sd / np.sqrt(n)
+    one, two = t.ppf(level, n - 1), t.ppf((1 + level) / 2, n - 1)  # the TOST's one-sided, the interval's two-sided
+
+    def given(u):  # u = s / σ · √df follows chi(df)
+        s = sd * u / np.sqrt(df)
+        inner = min(sesoi - one * s / np.sqrt(n), two * s / np.sqrt(n))
+        if inner <= 0:
+            return 0.0
+        return (norm.cdf((inner - delta) / sm) - norm.cdf((-inner - delta) / sm)) * chi.pdf(u, df)
+
+    hi = chi.ppf(1 - 1e-12, df)
+    return float(integrate.quad(given, 0, hi, limit=400, points=[chi.ppf(q, df) for q in (0.01, 0.5, 0.99)])[0])

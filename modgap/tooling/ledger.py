@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from modgap.claims import Claim, adjusted_verdicts, estimate_of_row
+from modgap.claims import Claim, adjusted_verdicts, estimate_of_row, planned_sesoi, sesoi_of_row
 from modgap.metrics.uncertainty import VERDICTS, Estimate, verdict
 
 COLUMNS = ["id", "family", "claim", "source", "statistic", "value", "low", "high", "level", "n_seeds", "n_queries",
-           "se", "df", "test", "margin", "where"]
+           "se", "df", "test", "margin", "where", "sesoi"]
 NIU = "Niu et al., IEEE TIP (cmUNet/MarrNet)"
 LIANG = "Liang et al., NeurIPS 2022"
 GRASSUCCI = "Grassucci et al., ICLR 2026"
@@ -34,7 +34,7 @@ def claim(claim: str, source: str, statistic: str, est: Estimate, test: str, mar
 def verdict_of(row) -> str:
     """The raw verdict of one ledger row (a dict or a pandas row), computed from its numbers."""
     get = row.get if isinstance(row, dict) else row.__getitem__
-    return verdict(estimate_of_row(row), get("test"), get("margin"))
+    return verdict(estimate_of_row(row), get("test"), get("margin"), sesoi_of_row(row))
 
 
 def save_claims(out_dir, rows: list[dict]) -> Path:
@@ -121,8 +121,13 @@ def check_plan(table, plan_path=None):
     planned = {c["id"]: c for c in (yaml.safe_load(plan_path.read_text()) or {}).get("claims", [])}
     if "id" not in table or not len(table):
         return [], []
+    def other_sesoi(r) -> bool:  # a claim that carries a SESOI must carry its family's planned one
+        own = getattr(r, "sesoi", float("nan"))
+        return own == own and planned_sesoi(r.family, plan_path) != float(own)
+
     exploratory = [r.id for r in table.itertuples() if r.id not in planned
-                   or planned[r.id]["test"] != r.test or float(planned[r.id]["margin"]) != float(r.margin)]
+                   or planned[r.id]["test"] != r.test or float(planned[r.id]["margin"]) != float(r.margin)
+                   or other_sesoi(r)]
     ran = set(table.notebook) if "notebook" in table else set()
     missing = [i for i, c in planned.items() if c["notebook"] in ran and i not in set(table.id)]
     return exploratory, missing
@@ -236,6 +241,17 @@ def _replace_block(text: str, name: str, body: str) -> str:
     return text
 
 
+def judged_with_sesoi(table) -> bool:
+    """Whether a ledger's claims carry their families' SESOI (runs made after the plan fixed them)."""
+    return "sesoi" in table and bool(table["sesoi"].notna().any())
+
+
+def verdicts_of(table) -> tuple[str, ...]:
+    """The verdicts a ledger can hold: all of them for a run judged with SESOIs, else all but "no meaningful
+    difference" (which such a run cannot give, so counting zero of it would mislead)."""
+    return VERDICTS if judged_with_sesoi(table) else tuple(v for v in VERDICTS if v != "no meaningful difference")
+
+
 def with_verdicts(table):
     """``table`` with its ``verdict`` (raw) and ``verdict_adjusted`` (Holm within each family) columns."""
     if "verdict" not in table:
@@ -273,7 +289,8 @@ def family_summary(table):
     import pandas as pd
 
     table = with_verdicts(table)
-    short = {"reproduced": "rep.", "not reproduced": "not rep.", "inconclusive": "inconcl.", "too few seeds": "too few seeds"}
+    short = {"reproduced": "rep.", "not reproduced": "not rep.", "no meaningful difference": "no meaningful diff.",
+             "inconclusive": "inconcl.", "too few seeds": "too few seeds"}
 
     def counts(col):
         c = col.value_counts()
@@ -314,13 +331,16 @@ def readme_blocks(table, seconds: dict | None = None, other=None, profile: str =
                 lines.append(f"| `{fam}` | {r.claim} | {r.claims} | — | — | default: {r.estimates} | {r.adjusted} |")
     ledger = "results/ledger.md" if profile == "full" else f"results/{profile}/ledger.md"
     md = (f"{len(table)} claims in {table.family.nunique()} families. {profile.capitalize()} profile, Holm-adjusted "
-          "within each family: " + ", ".join(f"{adj.get(v, 0)} {v}" for v in VERDICTS) + "; raw: "
-          + ", ".join(f"{raw.get(v, 0)} {v}" for v in VERDICTS)
+          "within each family: " + ", ".join(f"{adj.get(v, 0)} {v}" for v in verdicts_of(table)) + "; raw: "
+          + ", ".join(f"{raw.get(v, 0)} {v}" for v in verdicts_of(table))
           + f" (model seeds per claim: {', '.join(map(str, seeds)) or '—'}; every claim: `{ledger}`)")
     if both:
         oadj = other.verdict_adjusted.value_counts()
         md += (". Default profile (`results/default/`), Holm-adjusted: "
-               + ", ".join(f"{oadj.get(v, 0)} {v}" for v in VERDICTS))
+               + ", ".join(f"{oadj.get(v, 0)} {v}" for v in verdicts_of(other)))
+    if not judged_with_sesoi(table) or both and not judged_with_sesoi(other):
+        md += (". A reference run before the plan fixed each family's smallest effect of interest "
+               "(`results/claims_plan.yaml`, `families:`) cannot answer \"no meaningful difference\": its claims carry none")
     md += ".\n\n" + "\n".join(lines)
     pmd = ("Half-widths of the 95% intervals in the reference run, and what ±2 points would take "
            "(`modgap.tooling.ledger.precision_table`: seeds × (widest / 2)², the least that would do).\n\n"
