@@ -59,11 +59,11 @@ def test_the_looks_do_not_inflate_the_family_wise_error_and_the_final_intervals_
 
 def test_a_real_effect_is_decided_early_and_costs_fewer_seeds():
     rng = np.random.default_rng(3)
-    asked = []
+    asked, family = [], _family(rng, [2.0, 0.0], "both")
 
-    def estimate_at(i, n, f=_family(rng, [2.0, 0.0], "both")):
+    def estimate_at(i, n):
         asked.append((i, n))
-        return f(i, n)
+        return family(i, n)
 
     out = sequential_family(estimate_at, 2, STAGES, [">", ">"], [0.0, 0.0], [0.3, 0.3])
     assert out[0].verdict == "reproduced" and out[0].look < 2  # O'Brien–Fleming: an early look needs a clear effect
