@@ -3,7 +3,7 @@
 A thin library that the notebooks import. Shared by both tracks: :mod:`modgap.data` (data builders),
 :mod:`modgap.models`, :mod:`modgap.losses`, :mod:`modgap.metrics`, :mod:`modgap.training` (the fit loop) and
 the small helpers below. The two tracks: :mod:`modgap.matching` (cmUNet/MarrNet, notebooks 02–04) and
-:mod:`modgap.contrastive` (closing the gap in two-tower models, 05–06). Around the notebooks:
+:mod:`modgap.contrastive` (closing the gap in two-tower models, 05, 06 and 09; 08 connects the two). Around the notebooks:
 :mod:`modgap.tooling` (runner, sweeps, assignments, the book, the ledger).
 """
 from modgap import io  # noqa: F401  (modgap.io.save_figure, save_results)

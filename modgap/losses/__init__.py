@@ -13,7 +13,7 @@ Matching track (Niu et al., IEEE TIP, and the baselines it is compared with):
 - ``adversarial``: domain-adversarial BCE through gradient reversal (cmUNet's L_adv, DANN);
 - ``perceptual``: cmUNet's L_perc with a frozen network φ;
 - ``ssim``: structural similarity, the perceptual option without a network;
-- ``distribution_alignment``: MMD² and CORAL between feature batches.
+- ``distribution_alignment``: MMD² between feature batches (the MMD baseline).
 """
 from modgap.losses.adversarial import adversarial_loss, domain_bce
 from modgap.losses.distribution_alignment import mmd_loss

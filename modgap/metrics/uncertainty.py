@@ -344,7 +344,8 @@ def verdict(est: Estimate, claim: str, margin: float = 0.0, sesoi: float | None 
     return "inconclusive"
 
 
-def tost_power(sesoi: float, sd: float, n: int, delta: float = 0.0, level: float = LEVEL) -> float:
+def tost_power(sesoi: float, sd: float, n: int, delta: float = 0.0, level: float = LEVEL,
+               directional: bool = True) -> float:
     """The chance that :func:`verdict` finds **no meaningful difference** for a quantity whose true value is
     ``delta`` from the margin, estimated as the mean of ``n`` independent seeds with standard deviation ``sd``
     and a t-interval (df = n − 1). The verdict needs the TOST (|mean − margin| < Δ − t₁ s/√n, t₁ = t_{level, n−1})
@@ -353,7 +354,8 @@ def tost_power(sesoi: float, sd: float, n: int, delta: float = 0.0, level: float
 
         P = E_s[ (Φ((b − δ)·√n/σ) − Φ((−b − δ)·√n/σ))⁺ ],   b = min(Δ − t₁ s/√n, t₂ s/√n),
 
-    over the seeds' standard deviation s (σ·√(χ²_{n−1}/(n−1))), by numerical integration. It is what the plan
+    over the seeds' standard deviation s (σ·√(χ²_{n−1}/(n−1))), by numerical integration (``directional=False``:
+    the TOST alone, b = Δ − t₁ s/√n, as for a "within ±Δ" claim read at ``level`` = 0.975). It is what the plan
     quotes as a family's power at a profile's seeds, and what ``tests/test_equivalence.py`` checks ``verdict``
     against by simulation."""
     from scipy import integrate
@@ -366,7 +368,9 @@ def tost_power(sesoi: float, sd: float, n: int, delta: float = 0.0, level: float
 
     def given(u):  # u = s / σ · √df follows chi(df)
         s = sd * u / np.sqrt(df)
-        inner = min(sesoi - one * s / np.sqrt(n), two * s / np.sqrt(n))
+        inner = sesoi - one * s / np.sqrt(n)
+        if directional:  # a directional claim's own verdict comes first
+            inner = min(inner, two * s / np.sqrt(n))
         if inner <= 0:
             return 0.0
         return (norm.cdf((inner - delta) / sm) - norm.cdf((-inner - delta) / sm)) * chi.pdf(u, df)
