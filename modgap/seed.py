@@ -11,11 +11,12 @@ import random
 import numpy as np
 
 #: How the data of a run's model seeds are drawn (the ``data_draw`` parameter of 02–05 and 08). ``"per-seed"``: model
-#: seed s trains and is tested on data drawn by seed s (which images, the renderings' noise, the simulated spectra'
+#: seed s trains and is tested on data drawn by seed s (which images, the renderings' noise, the simulated spectra's
 #: noise — Raman–IR keeps the same 106 molecules at every seed —, the captions, the test set), so the seed level of
 #: the bootstrap holds the data's variation as well as the training's (Bouthillier et al., "Accounting for variance
-#: in machine learning benchmarks", 2021); methods stay paired, sharing the draw of their seed. ``"fixed"``: every model seed sees the draw of the run's own ``seed`` (the
-#: behaviour before 2026-11-29; ``results/held_out.md``, "Data drawn per seed", says what the change did).
+#: in machine learning benchmarks", 2021); methods stay paired, sharing the draw of their seed. ``"fixed"``: every
+#: model seed sees the draw of the run's own ``seed`` (the behaviour before 2026-11-29; ``results/held_out.md``, "Data
+#: drawn per seed", says what the change did).
 DATA_DRAWS = ("per-seed", "fixed")
 
 
