@@ -333,7 +333,7 @@ def audit(x, y, labels=None, n_boot: int = 1000, seed: int = 0, level: float = L
     est["true-pair cosine"] = est_of(mean((x * y).sum(1)))
     for name, z in (("x", x), ("y", y)):
         est[f"cone of {name} (mean cosine, i≠j)"] = est_of(_cone_draws(z, c))
-    correct, ix, iy = domain_classifier_correct(x, y, seed=seed, max_samples=n, return_index=True)
+    correct, ix, iy = domain_classifier_correct(x, y, seed=seed, max_samples=n, return_index=True, paired=True)
     per_pair = np.zeros(n)  # each pair: the share of its two samples the held-out classifier got right
     np.add.at(per_pair, ix, correct[:n] / 2)
     np.add.at(per_pair, iy, correct[n:] / 2)

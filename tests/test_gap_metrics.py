@@ -45,3 +45,34 @@ def test_domain_classifier_correct_averages_to_the_accuracy(rng):
     correct = domain_classifier_correct(x, y, seed=0)
     assert correct.shape == (200,) and set(np.unique(correct)) <= {0.0, 1.0}
     assert correct.mean() == pytest.approx(domain_classifier_accuracy(x, y, seed=0))  # equal folds of 40
+
+
+def test_paired_rows_stay_in_one_fold_so_identical_inputs_read_chance():
+    """A fold that trains on x_i and tests on its partner y_i reads a closed gap as *below* chance; grouped folds
+    (a pair, or an identity, in one fold) read identical inputs as 0.5 up to noise."""
+    import numpy as np
+
+    from modgap.metrics.gap import domain_classifier_accuracy, domain_classifier_correct
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 32))
+    near = x + 0.05 * rng.normal(size=x.shape)
+    assert domain_classifier_accuracy(x, near) < 0.4  # the bias of folds that split pairs
+    for y in (x, near):
+        assert abs(domain_classifier_accuracy(x, y, paired=True) - 0.5) < 0.06
+    ids = np.repeat(np.arange(100), 4)  # four samples per identity in each modality, rows not aligned
+    perm = rng.permutation(400)
+    assert abs(domain_classifier_accuracy(x, near[perm], groups=(ids, ids[perm])) - 0.5) < 0.06
+    far = rng.normal(size=(400, 32)) + 0.5  # a real gap is still found
+    assert domain_classifier_accuracy(x, far, paired=True) > 0.8
+    assert len(domain_classifier_correct(x, x, paired=True)) == 800
+
+
+def test_the_audit_reads_the_same_file_given_twice_as_inseparable(tmp_path):
+    import numpy as np
+
+    from modgap.audit import audit
+
+    x = np.random.default_rng(1).normal(size=(120, 16))
+    sep = audit(x, x, n_boot=100).estimates["separability (domain-classifier accuracy)"]
+    assert abs(sep.value - 0.5) < 0.06, sep

@@ -4,7 +4,7 @@
   0 when the modalities share a centre, at most 2.
 - **domain-classifier accuracy**: cross-validated accuracy of a logistic regression (C = 0.1) that predicts
   the modality of a sample, on at most ``max_samples`` rows of each modality drawn at random; 0.5 (chance,
-  balanced classes) means indistinguishable.
+  balanced classes) means indistinguishable. Paired rows (or rows sharing an identity) stay in one fold.
 - **MMD²** with an RBF kernel (Gretton et al. 2012), unbiased estimate
   ``MMD² = E k(x,x') + E k(y,y') − 2 E k(x,y)``, bandwidth by the median heuristic.
 """
@@ -38,40 +38,59 @@ def centroid_gap(x, y, normalize: bool = True) -> float:
     return float(np.linalg.norm(x.mean(0) - y.mean(0)))
 
 
-def _domain_cv(x, y, seed: int, folds: int, max_samples: int):
+def _domain_cv(x, y, seed: int, folds: int, max_samples: int, groups=None, paired: bool = False):
     """The shared set-up of the domain classifier: n = min(len(x), len(y), max_samples) rows drawn from each
     modality without replacement (balanced, so chance is exactly 0.5; ``ix``, ``iy`` say which), the model
     (standardise, then an L2-regularised logistic regression with C = 0.1, a fixed strong-ish penalty so that
     a high-dimensional embedding with few samples is not separated by overfitting alone) and the stratified
-    shuffled folds."""
+    shuffled folds.
+
+    **Paired data need grouped folds.** When row i of x and row i of y are a pair (``paired``), or rows share an
+    identity (``groups = (groups of x's rows, groups of y's rows)``), a fold that trains on x_i and tests on its
+    partner y_i learns "x_i's place is modality 0" and calls y_i — close to x_i when the gap is closed — modality 0:
+    the accuracy falls *below* chance (the same embeddings given twice read 0.21). Grouped folds keep a pair, or an
+    identity, in one fold (``StratifiedGroupKFold``), so identical inputs read 0.5 up to noise."""
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     x, y = _check_pair(x, y)
+    if paired:
+        if len(x) != len(y):
+            raise ValueError(f"paired rows need as many x as y, got {len(x)} and {len(y)}")
+        groups = (np.arange(len(x)), np.arange(len(y)))
     rng = np.random.default_rng(seed)
     n = min(len(x), len(y), max_samples)
     ix, iy = rng.choice(len(x), n, replace=False), rng.choice(len(y), n, replace=False)
     X, d = np.concatenate([x[ix], y[iy]]), np.r_[np.zeros(n), np.ones(n)]
     clf = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000))
-    return X, d, clf, StratifiedKFold(n_splits=min(folds, n), shuffle=True, random_state=seed), ix, iy
+    if groups is None:
+        return X, d, clf, StratifiedKFold(n_splits=min(folds, n), shuffle=True, random_state=seed), None, ix, iy
+    gx, gy = (np.asarray(g) for g in groups)
+    if len(gx) != len(x) or len(gy) != len(y):
+        raise ValueError(f"groups must label every row: {len(gx)} for {len(x)} rows of x, {len(gy)} for {len(y)} of y")
+    g = np.concatenate([gx[ix], gy[iy]])
+    k = min(folds, len(np.unique(g)))
+    return X, d, clf, StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed), g, ix, iy
 
 
-def domain_classifier_accuracy(x, y, seed: int = 0, folds: int = 5, max_samples: int = 2000) -> float:
+def domain_classifier_accuracy(x, y, seed: int = 0, folds: int = 5, max_samples: int = 2000, groups=None,
+                               paired: bool = False) -> float:
     """Mean stratified k-fold accuracy of a standardised logistic regression telling x from y (the set-up of
-    ``_domain_cv``: at most ``max_samples`` rows of each modality, C = 0.1)."""
+    ``_domain_cv``: at most ``max_samples`` rows of each modality, C = 0.1; grouped folds for paired rows or rows
+    that share an identity)."""
     from sklearn.model_selection import cross_val_score
 
     from modgap.device import one_thread
 
-    X, d, clf, cv, _, _ = _domain_cv(x, y, seed, folds, max_samples)
+    X, d, clf, cv, g, _, _ = _domain_cv(x, y, seed, folds, max_samples, groups, paired)
     with one_thread():  # ~3× faster next to torch on a small CPU (modgap.device.one_thread)
-        return float(cross_val_score(clf, X, d, cv=cv).mean())
+        return float(cross_val_score(clf, X, d, cv=cv, groups=g).mean())
 
 
 def domain_classifier_correct(x, y, seed: int = 0, folds: int = 5, max_samples: int = 2000,
-                              return_index: bool = False):
+                              return_index: bool = False, groups=None, paired: bool = False):
     """(2n,) 1 where the cross-validated domain classifier of ``domain_classifier_accuracy`` (same samples,
     folds and model) predicts a held-out sample's modality correctly: the per-sample units of its accuracy.
     The first n are rows ``ix`` of x, the next n rows ``iy`` of y; ``return_index`` returns ``(correct, ix, iy)``."""
@@ -79,9 +98,9 @@ def domain_classifier_correct(x, y, seed: int = 0, folds: int = 5, max_samples: 
 
     from modgap.device import one_thread
 
-    X, d, clf, cv, ix, iy = _domain_cv(x, y, seed, folds, max_samples)
+    X, d, clf, cv, g, ix, iy = _domain_cv(x, y, seed, folds, max_samples, groups, paired)
     with one_thread():
-        correct = (cross_val_predict(clf, X, d, cv=cv) == d).astype(np.float64)
+        correct = (cross_val_predict(clf, X, d, cv=cv, groups=g) == d).astype(np.float64)
     return (correct, ix, iy) if return_index else correct
 
 
