@@ -7,6 +7,8 @@ Given N true pairs (x_i, y_i) of two modalities (rows L2-normalised here; the re
 - **linear separability**: held-out accuracy of a logistic regression telling x from y (5-fold, 0.5 = chance;
   ``modgap.metrics.gap.domain_classifier_correct``);
 - **R@1/5/10** both ways, ties at their expected rank (``modgap.metrics.retrieval``);
+- in the closers' comparison, **mixed-modality search** (``modgap.metrics.mixed_search``): one index of both
+  modalities, the partner's hit at 1, nDCG@10 and the share of a query's own modality in its top 10;
 - **where the gap sits**: the share of ‖Δ‖² = Σ_d Δ_d² carried by the k largest of the per-dimension
   contributions Δ_d² (Schrodi et al., ICLR 2025, "Two effects, one trigger": a few dimensions carry most of it);
 - with class labels, **V-Measure / ARI / NMI** of KMeans (k = classes) on both modalities stacked.
@@ -36,6 +38,7 @@ import numpy as np
 
 from modgap.metrics.clustering import cluster_assignments, v_measure
 from modgap.metrics.gap import domain_classifier_correct
+from modgap.metrics.mixed_search import mixed_outcomes, per_pair
 from modgap.metrics.normalize import l2_normalize
 from modgap.metrics.retrieval import hits_at_k
 from modgap.metrics.uncertainty import LEVEL, Estimate, bca_interval
@@ -369,6 +372,8 @@ def _scores(x, y, c, labels=None) -> dict:
            "true-pair cosine": c @ (x * y).sum(1) / m}
     for direction, hits in hits_at_k(x, y, 1).items():
         out[f"R@1 {direction}"] = c @ hits / m
+    for name, v in per_pair(mixed_outcomes(x, y)).items():  # one index of both modalities (GR-CLIP's setting)
+        out[f"mixed index: {name}"] = c @ v / m
     if labels is not None:
         k = cluster_assignments(x, y, int(labels.max()) + 1, seed=0)
         out["V-Measure"] = _labelled_values(k, labels, c)["V-Measure"]

@@ -115,3 +115,26 @@ def test_cluster_assignments_on_one_thread_match_kmeans_on_all_threads():
     assert np.array_equal(cluster_assignments(x, y, 6, seed=1), KMeans(6, n_init=10, random_state=1).fit_predict(z))
     with one_thread():
         assert all(p["num_threads"] == 1 for p in threadpool_info())
+
+
+def test_mixed_modality_search_on_hand_made_indexes():
+    """One index of both modalities: a query's partner, its nDCG@10 and the share of its own modality on top."""
+    import numpy as np
+
+    from modgap.metrics.mixed_search import mixed_outcomes, mixed_search, per_pair
+
+    # no gap: each caption equals its image, so every partner is first (a tie of one) and the top 1 is the other side
+    x = np.eye(4)
+    out = mixed_outcomes(x, x, k=1)
+    assert np.allclose(out["partner@1"], 1) and np.allclose(out["nDCG@1"], 1) and np.allclose(out["own-modality share@1"], 0)
+    # a gap: every image near e0, every caption near e1 — each query's nearest items are its own modality
+    rng = np.random.default_rng(0)
+    xs = np.c_[np.ones(6), np.zeros(6), 0.1 * rng.normal(size=(6, 4))]
+    ys = np.c_[np.zeros(6), np.ones(6), 0.1 * rng.normal(size=(6, 4))]
+    m = mixed_search(xs, ys, k=5)
+    assert m["partner@1"] == 0 and m["own-modality share@5"] == 1.0 and m["nDCG@5"] == 0.0
+    # the rank of a partner in second place: nDCG = 1 / log2(3)
+    a = np.array([[1.0, 0.0], [0.0, 1.0]])
+    b = np.array([[0.6, 0.8], [0.8, 0.6]])  # x0's nearest is y1 (0.8), then y0 (0.6)
+    assert np.isclose(mixed_outcomes(a, b, k=3)["nDCG@3"][0], 1 / np.log2(3))
+    assert per_pair({"v": np.array([1.0, 0.0, 0.0, 1.0])})["v"].tolist() == [0.5, 0.5]

@@ -22,6 +22,7 @@ COLUMNS = ["id", "family", "claim", "source", "statistic", "value", "low", "high
 NIU = "Niu et al., IEEE TIP (cmUNet/MarrNet)"
 LIANG = "Liang et al., NeurIPS 2022"
 GRASSUCCI = "Grassucci et al., ICLR 2026"
+GRCLIP = "Li et al., 2025 (GR-CLIP, mixed-modality search)"
 PHYSICS = "group theory (rule of mutual exclusion)"
 
 
