@@ -133,3 +133,30 @@ def test_a_tower_checkpoint_is_named_by_the_captions_it_was_trained_on():
     names = {checkpoint_name(TwoTowerConfig(), n_train=20, data_seed=0, captions=captions_digest(make_captions(images, labels, **kw)))
              for kw in ({}, {"detail": "coarse"}, {"seed": 1}, {})}
     assert len(names) == 3  # the same captions twice give the same name; each change a new one
+
+
+def test_procrustes_is_fitted_where_it_is_determined():
+    """In k < pairs principal directions the rotation is unique: the same whatever the order of the train pairs
+    (in all dimensions, with fewer pairs than dimensions, it was not), and a known rotation inside the subspace is
+    recovered."""
+    import numpy as np
+    import pytest
+
+    from modgap.contrastive.post_hoc import _procrustes_map, procrustes, procrustes_dims
+    from modgap.metrics.normalize import l2_normalize
+
+    rng = np.random.default_rng(0)
+    d, n = 32, 60
+    basis = np.linalg.qr(rng.normal(size=(d, d)))[0][:, :4]  # the data live near a 4-dimensional subspace
+    x = l2_normalize(rng.normal(size=(n, 4)) @ basis.T + 0.01 * rng.normal(size=(n, d)))
+    q = np.linalg.qr(rng.normal(size=(4, 4)))[0]
+    rot = np.eye(d) + basis @ (q - np.eye(4)) @ basis.T  # a rotation inside that subspace
+    y = l2_normalize(x @ rot)
+    m = _procrustes_map(x, y, 4)
+    assert np.allclose(l2_normalize(x @ m), y, atol=0.05)
+    perm = rng.permutation(n)
+    assert np.allclose(_procrustes_map(x[perm], y[perm], 4), m, atol=1e-10)  # determined: order does not matter
+    with pytest.raises(ValueError, match="not determined"):
+        _procrustes_map(x[:4], y[:4], 4)
+    k = procrustes_dims(x, y)
+    assert k < 0.8 * n and procrustes(x, y).dims == k
