@@ -20,12 +20,13 @@ biased upwards and can miss its own estimate). For
 retrieval and separability the per-pair outcomes are computed once on all pairs (the gallery and the
 classifier's folds stay fixed) and the draws resample them; the clusters are likewise fitted once.
 
-From the command line (Liang et al.'s ``(2, N, D)`` ``.npy``, two ``(N, D)`` ``.npy``, ``.npz`` or ``.pt``)::
+From the command line (Liang et al.'s ``(2, N, D)`` ``.npy``, two ``(N, D)`` ``.npy``, ``.npz`` or ``.pt``, or a folder
+that clip-retrieval's ``clip-inference`` wrote: ``img_emb/img_emb_<i>.npy`` beside ``text_emb/text_emb_<i>.npy``)::
 
     python -m modgap.audit features_clip.npy --out runs/audit/clip --closers all
 
-writes ``report.md``, ``report.json`` and ``audit.png`` (PCA of both modalities with true pairs joined, as in
-Liang et al.'s Figure 1, and the cosine histograms).
+writes ``report.md``, ``report.json``, ``means.npy`` (each modality's mean unit embedding, (2, D)) and ``audit.png``
+(PCA of both modalities with true pairs joined, as in Liang et al.'s Figure 1, and the cosine histograms).
 """
 from __future__ import annotations
 
@@ -155,9 +156,42 @@ def _split(obj, path: Path):
     return obj[0], obj[1]
 
 
+def read_clip_retrieval(folder) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) from the layout clip-retrieval's ``clip-inference`` writes: ``img_emb/img_emb_<i>.npy`` and
+    ``text_emb/text_emb_<i>.npy`` shards, row j of image shard i paired with row j of text shard i; shards are read
+    in the order of their number i (not of their name: ``_10`` after ``_9``)."""
+    import re
+
+    folder = Path(folder)
+    shards = {}
+    for kind in ("img", "text"):
+        sub = folder / f"{kind}_emb"
+        if not sub.is_dir():
+            raise AuditInputError(f"{folder}: no {kind}_emb/ folder (clip-retrieval's layout has img_emb/ and text_emb/)")
+        found = {int(m.group(1)): p for p in sub.glob(f"{kind}_emb_*.npy")
+                 if (m := re.fullmatch(rf"{kind}_emb_(\d+)\.npy", p.name))}
+        if not found:
+            raise AuditInputError(f"{sub}: no {kind}_emb_<i>.npy shards")
+        shards[kind] = found
+    if set(shards["img"]) != set(shards["text"]):
+        raise AuditInputError(f"{folder}: image shards {sorted(shards['img'])} and text shards "
+                              f"{sorted(shards['text'])} differ; each image shard needs its text shard")
+    x, y = [], []
+    for i in sorted(shards["img"]):
+        a, b = _read_array(shards["img"][i]), _read_array(shards["text"][i])
+        if not isinstance(a, np.ndarray) or not isinstance(b, np.ndarray) or len(a) != len(b):
+            raise AuditInputError(f"{folder}: shard {i} holds {len(a)} image and {len(b)} text rows; they must pair")
+        x.append(a)
+        y.append(b)
+    return np.concatenate(x), np.concatenate(y)
+
+
 def load_pairs(file, file2=None) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """(x̂, ŷ, notes) from one file holding both modalities or two files holding one each."""
+    """(x̂, ŷ, notes) from one file holding both modalities, two files holding one each, or a folder in
+    clip-retrieval's layout (``img_emb/``, ``text_emb/``: :func:`read_clip_retrieval`)."""
     file = Path(file)
+    if file2 is None and file.is_dir() and (file / "img_emb").is_dir():
+        return check_pairs(*read_clip_retrieval(file), str(file))
     if file2 is None:
         x, y = _split(_read_array(file), file)
         source = str(file)
@@ -296,24 +330,70 @@ class AuditResult:
     notes: tuple = ()
     contributions: np.ndarray = field(default=None, repr=False)  # (D,) Δ_d² / ‖Δ‖², largest first
 
+    means: np.ndarray = field(default=None, repr=False)  # (2, D) each modality's mean unit embedding
+
+    @property
+    def outside(self) -> list[str]:
+        """The metrics whose estimate lies outside its own interval (flagged ``*`` everywhere they are shown)."""
+        return [k for k, e in self.estimates.items() if not e.low <= e.value <= e.high]
+
     def table(self):
         import pandas as pd
 
-        return pd.DataFrame([{"metric": k, "value": e.value, "low": e.low, "high": e.high}
-                             for k, e in self.estimates.items()])
+        return pd.DataFrame([{"metric": k, "value": e.value, "low": e.low, "high": e.high,
+                              "outside": k in self.outside} for k, e in self.estimates.items()])
 
     def to_dict(self) -> dict:
         return {"n_pairs": self.n_pairs, "dim": self.dim, "notes": list(self.notes),
-                "level": LEVEL, "estimates": {k: {"value": e.value, "low": e.low, "high": e.high}
+                "level": LEVEL, "estimates": {k: {"value": e.value, "low": e.low, "high": e.high,
+                                                  "outside": k in self.outside}
                                               for k, e in self.estimates.items()},
+                "interval": INTERVAL_NOTE, "definitions": DEFINITIONS,
                 "top_dimension_shares": [float(v) for v in self.contributions[:20]]}
 
     def to_markdown(self) -> str:
-        rows = [f"| {k} | {e.value:.3f} | [{e.low:.3f}, {e.high:.3f}] |" for k, e in self.estimates.items()]
+        rows = [f"| {k} | {e.value:.3f}{' *' if k in self.outside else ''} | [{e.low:.3f}, {e.high:.3f}] |"
+                for k, e in self.estimates.items()]
         head = [f"{self.n_pairs} pairs, {self.dim} dimensions; 95% bootstrap intervals over pairs.", "",
                 "| metric | value | 95% interval |", "|---|---|---|"]
+        foot = ["", f"\\* {OUTSIDE_NOTE}"] if self.outside else []
         notes = [""] + [f"- Note: {n}." for n in self.notes] if self.notes else []
-        return "\n".join(head + rows + notes)
+        return "\n".join(head + rows + foot + notes + ["", f"Intervals: {INTERVAL_NOTE}"])
+
+
+#: how every interval of the audit is made, and why an estimate can lie outside its own
+INTERVAL_NOTE = ("BCa bootstrap over pairs (Efron 1987; modgap.metrics.uncertainty.bca_interval), cut to the "
+                 "statistic's range (a norm is at least 0, a share between 0 and 1); where nearly all draws fall on one "
+                 "side of the estimate, the basic bootstrap interval instead")
+OUTSIDE_NOTE = ("the estimate lies outside its interval: the basic bootstrap interval was used (nearly all draws on one "
+                "side), as for a gap near 0, which the plug-in norm of a sample mean overestimates — read the interval, "
+                "not the plug-in value")
+#: the gap's definitions side by side, each with what it measures (report.md, report.json)
+DEFINITIONS = {
+    "centroid gap": "‖mean(x̂) − mean(ŷ)‖ of unit rows (Liang et al. 2022): how far apart the two modalities' centres "
+                    "are; 0 = one centre, at most 2. Says nothing about whether pairs are close",
+    "separability": "held-out accuracy of a logistic regression telling x from y, each pair in one fold: whether ANY "
+                    "linear direction tells the modalities apart (0.5 = none), even when the centres coincide",
+    "gap share of top k dims": "the share of ‖Δ‖² carried by the k largest per-dimension terms Δ_d² (Schrodi et al., "
+                               "ICLR 2025): whether the gap sits in a few dimensions or is spread over all",
+    "true-pair cosine": "mean cos(x_i, y_i): how close each item is to its own partner, the pairs' view of the gap",
+}
+#: the range each kind of statistic lies in: intervals are cut to it
+RANGES = {"centroid gap": (0.0, 2.0), "true-pair cosine": (-1.0, 1.0), "cone": (-1.0, 1.0)}
+
+
+def _range_of(metric: str) -> tuple[float, float]:
+    for key, r in RANGES.items():
+        if metric.startswith(key):
+            return r
+    return (0.0, 1.0)  # accuracies, recalls, shares, V-Measure, ARI's upper end
+
+
+def _clipped(metric: str, e: Estimate) -> Estimate:
+    lo, hi = _range_of(metric)
+    if metric.startswith("ARI"):
+        lo = -1.0
+    return e.clipped(lo, hi)
 
 
 def audit(x, y, labels=None, n_boot: int = 1000, seed: int = 0, level: float = LEVEL,
@@ -361,7 +441,8 @@ def audit(x, y, labels=None, n_boot: int = 1000, seed: int = 0, level: float = L
             est[k] = est_of(values)
     sq = delta[0] ** 2
     share = np.sort(sq)[::-1] / sq.sum() if sq.sum() > 0 else np.zeros(d)
-    return AuditResult(n, d, est, tuple(notes), share)
+    est = {k: _clipped(k, e) for k, e in est.items()}
+    return AuditResult(n, d, est, tuple(notes), share, np.stack([x.mean(0), y.mean(0)]))
 
 
 # ----------------------------------------------------------------------------------------------- post-hoc closers
@@ -413,7 +494,8 @@ def compare_closers(x, y, labels=None, closers=None, train_fraction: float = 0.5
         for metric, b in before.items():
             e = _bca(after[metric] - b, n_boot, level)
             rows.append({"closer": name, "metric": metric, "before": float(b[0]), "after": float(after[metric][0]),
-                         "difference": e.value, "low": e.low, "high": e.high})
+                         "difference": e.value, "low": e.low, "high": e.high,
+                         "outside": not e.low <= e.value <= e.high})  # flagged * in the report and the console
     return pd.DataFrame(rows)
 
 
@@ -464,15 +546,16 @@ def write_report(out_dir, result: AuditResult, x, y, closers=None, title: str = 
         md += ["", "## Post-hoc closers (fitted on half the pairs, measured on the other half)", "",
                "| closer | metric | before | after | after − before [95% CI] |", "|---|---|---|---|---|"]
         md += [f"| {r.closer} | {r.metric} | {r.before:.3f} | {r.after:.3f} | {r.difference:+.3f} "
-               f"[{r.low:+.3f}, {r.high:+.3f}]{' *' if not r.low <= r.difference <= r.high else ''} |"
-               for r in closers.itertuples()]
-        if any(not r.low <= r.difference <= r.high for r in closers.itertuples()):
-            md += ["", "\\* The interval excludes the plug-in value: a gap closed to near 0 is overestimated by the "
-                   "norm of a sample mean, and the interval is the bias-corrected (basic bootstrap) one."]
+               f"[{r.low:+.3f}, {r.high:+.3f}]{' *' if r.outside else ''} |" for r in closers.itertuples()]
+        if closers.outside.any():
+            md += ["", f"\\* {OUTSIDE_NOTE}"]
         data["closers"] = closers.to_dict("records")
-    md += ["", "![audit](audit.png)", ""]
+    md += ["", "## What each measure of the gap says", "", *[f"- **{k}**: {v}." for k, v in DEFINITIONS.items()],
+           "", "Each modality's mean unit embedding (the centres whose distance is the centroid gap): `means.npy`, "
+           "shape (2, D), row 0 the first modality.", "", "![audit](audit.png)", ""]
     paths = {"markdown": atomic_write(out / "report.md", lambda fh: fh.write("\n".join(md))),
-             "json": write_json(out / "report.json", data)}
+             "json": write_json(out / "report.json", data),
+             "means": atomic_write(out / "means.npy", lambda fh: np.save(fh, result.means), "wb")}
     import matplotlib.pyplot as plt
 
     fig = plot_audit(x, y, title)
@@ -496,7 +579,8 @@ def writable_folder(out: Path) -> None:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m modgap.audit", description=__doc__.split("\n")[0])
-    p.add_argument("file", help="(2, N, D) .npy, .npz or .pt with both modalities, or the first modality's (N, D)")
+    p.add_argument("file", help="(2, N, D) .npy, .npz or .pt with both modalities, the first modality's (N, D), or a "
+                                "folder in clip-retrieval's layout (img_emb/, text_emb/)")
     p.add_argument("file2", nargs="?", help="the second modality's (N, D) array, row i paired with row i of FILE")
     p.add_argument("--labels", help="class labels, one per pair (.npy, or text with one per line)")
     p.add_argument("--out", help="folder for report.md, report.json and audit.png (default runs/audit/<name>)")
@@ -529,7 +613,10 @@ def main(argv=None) -> int:
     print(result.to_markdown())
     if table is not None:
         print()
-        print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        shown = table.assign(outside=np.where(table.outside, "*", ""))
+        print(shown.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        if table.outside.any():
+            print(f"* {OUTSIDE_NOTE}")
     print(f"\nreport: {paths['markdown']}\nfigure: {paths['figure']}")
     return 0
 

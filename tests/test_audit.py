@@ -180,3 +180,44 @@ def test_the_readme_audit_command_runs_as_written():
         assert done.returncode == 0, done.stderr
         out = re.search(r"--out (\S+)", cmd).group(1)
         assert "centroid gap" in done.stdout and (REPO_ROOT / out / "report.md").is_file()
+
+
+def test_the_audit_reads_clip_retrievals_layout_writes_the_means_and_flags_what_lies_outside(tmp_path, capsys):
+    """clip-retrieval's shards (img_emb/img_emb_<i>.npy beside text_emb/text_emb_<i>.npy, read in the order of i),
+    each modality's mean written beside the report, intervals cut to their statistic's range, and every estimate
+    outside its own interval flagged in the report, the JSON and the console alike."""
+    import json
+
+    import numpy as np
+
+    from modgap.audit import AuditInputError, audit, load_pairs, main
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(36, 8)), rng.normal(size=(36, 8))
+    for sub in ("img_emb", "text_emb"):
+        (tmp_path / "clip" / sub).mkdir(parents=True)
+    bounds = [(0, 4), (4, 20), (20, 36)]  # shard 10 after shard 9, not between 1 and 2 as names sort
+    for i, (a, b) in zip((1, 9, 10), bounds):
+        np.save(tmp_path / "clip" / "img_emb" / f"img_emb_{i}.npy", x[a:b])
+        np.save(tmp_path / "clip" / "text_emb" / f"text_emb_{i}.npy", y[a:b])
+    gx, gy, _ = load_pairs(tmp_path / "clip")
+    unit = lambda a: a / np.linalg.norm(a, axis=1, keepdims=True)  # noqa: E731
+    assert np.allclose(gx, unit(x)) and np.allclose(gy, unit(y))
+    (tmp_path / "clip" / "text_emb" / "text_emb_10.npy").unlink()
+    with pytest.raises(AuditInputError, match=r"image shards \[1, 9, 10\] and text shards \[1, 9\] differ"):
+        load_pairs(tmp_path / "clip")
+
+    result = audit(x, y, n_boot=200)  # unpaired noise: a gap near 0, whose plug-in norm is biased upwards
+    gap = result.estimates["centroid gap"]
+    assert gap.low >= 0  # a norm's interval never goes below 0
+    assert np.allclose(result.means, [unit(x).mean(0), unit(y).mean(0)])
+    np.save(tmp_path / "f.npy", np.stack([x, y]))
+    assert main([str(tmp_path / "f.npy"), "--out", str(tmp_path / "r"), "--n-boot", "200"]) == 0
+    printed = capsys.readouterr().out
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert np.allclose(np.load(tmp_path / "r" / "means.npy"), result.means)
+    md = (tmp_path / "r" / "report.md").read_text()
+    assert result.outside  # here the cone of y: its estimate lies outside its basic-bootstrap interval
+    for name in result.outside:  # flagged the same way in every place it is shown
+        assert report["estimates"][name]["outside"] and f"| {name} |" in md and " * |" in md and "* " in printed
+    assert "What each measure of the gap says" in md and "separability" in report["definitions"]
