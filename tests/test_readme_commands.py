@@ -80,3 +80,13 @@ def test_the_documented_cpu_kernel_differences_are_what_the_script_measured():
     for task, name in (("photo-sketch", "photo–sketch"), ("Raman-IR", "Raman–IR")):
         assert f"{avx2.trained_max_rel_diff[task]:.2f} ({name})" in page
         assert f"{machine.rank1[task]:.2f} to {avx2.rank1[task]:.2f}%" in page
+
+
+def test_the_readme_keeps_to_its_first_screens_and_its_links_resolve():
+    """What a newcomer needs (what it is, the commands, profiles, the ledger) in at most 250 lines; the rest lives
+    in docs/, and every relative link of the README and docs/ points at a file that exists."""
+    readme = REPO_ROOT / "README.md"
+    assert len(readme.read_text().splitlines()) <= 250
+    for page in [readme, *sorted((REPO_ROOT / "docs").glob("*.md"))]:
+        for target in re.findall(r"\]\(([^)#:]+?)(?:#[^)]*)?\)", page.read_text()):
+            assert (page.parent / target).exists(), (page.name, target)
