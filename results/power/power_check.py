@@ -51,18 +51,29 @@ def seeds_per_profile() -> dict[str, dict[str, int]]:
         if key is None:
             continue
         default = int(declared[key]["default"])
-        out[nb.stem] = {"default": default, "full": int((full.get(nb.stem) or {}).get(key, default))}
+        full_n = int((full.get(nb.stem) or {}).get(key, default))
+        if "n_splits" in declared:  # 09's heads: every (split, head seed) is one unit of the interval's top level
+            splits = int(declared["n_splits"]["default"])
+            default, full_n = default * splits, full_n * int((full.get(nb.stem) or {}).get("n_splits", splits))
+        out[nb.stem] = {"default": default, "full": full_n}
     return out
 
 
 def power_effect(sigma: float, n: int, effect: float) -> float:
-    """P(the 95% t-interval of n seeds excludes the margin on the claim's side | true distance ``effect``)."""
+    """P(the 95% t-interval of n seeds excludes the margin on the claim's side | true distance ``effect``); 0 below
+    two seeds (a verdict needs two: "too few seeds")."""
+    if n < 2:
+        return 0.0
     return float(1 - nct.cdf(t.ppf(0.975, n - 1), n - 1, effect * np.sqrt(n) / sigma))
+
+
+def power_nmd(sesoi: float, sigma: float, n: int) -> float:
+    return 0.0 if n < 2 else tost_power(sesoi, sigma, n)
 
 
 def power_within(sigma: float, n: int, margin: float) -> float:
     """P(the 95% t-interval lies inside ±margin | truth 0): TOST at 2.5% per side, no directional verdict first."""
-    return tost_power(margin, sigma, n, level=0.975, directional=False)
+    return 0.0 if n < 2 else tost_power(margin, sigma, n, level=0.975, directional=False)
 
 
 def seeds_for(power_at, target: float = 0.8) -> int | None:
@@ -102,9 +113,9 @@ def check(pilot: Path) -> pd.DataFrame:
             row.update({f"power_{k}": p for k, p in power.items()}, seeds_for_80=need)
         else:
             d = row["sesoi"]
-            both = lambda n, d=d, s=sigma: min(tost_power(d, s, n), power_effect(s, n, d))  # noqa: E731
+            both = lambda n, d=d, s=sigma: min(power_nmd(d, s, n), power_effect(s, n, d))  # noqa: E731
             row.update({f"power_{k}": both(n) for k, n in seeds[nb].items()}, seeds_for_80=seeds_for(both),
-                       power_nmd_full=tost_power(d, sigma, seeds[nb]["full"]),
+                       power_nmd_full=power_nmd(d, sigma, seeds[nb]["full"]),
                        power_effect_full=power_effect(sigma, seeds[nb]["full"], d))
         row.update(seeds_default=seeds[nb]["default"], seeds_full=seeds[nb]["full"])
         row["status"] = ("settled before the run" if settled else
@@ -125,7 +136,8 @@ def markdown(table: pd.DataFrame, commit: str, pilot: Path) -> str:
              "as seed-level, so the power at the full profile's larger item counts is a lower bound. Power is that of "
              "the weaker of the two decisions a directional claim can reach — *no meaningful difference* when there is "
              "no difference, *reproduced* when the difference is one SESOI — and of *reproduced* for a within ±m claim "
-             "whose truth is 0.", "",
+             "whose truth is 0. A 2-seed pilot estimates each σ with one degree of freedom: read the seed counts as "
+             "orders of magnitude. Per claim: `power.csv`.", "",
              "| family | claims | status | median power at the full profile's seeds | seeds for 80% (its hardest claim) |",
              "|---|---|---|---|---|"]
     for f, r in fam.iterrows():
