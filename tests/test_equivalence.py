@@ -109,3 +109,26 @@ def test_every_planned_family_has_a_sesoi_with_its_reason_and_claims_take_it():
     made = Claim("c3.marrnet-beats.siamese.raman-ir", "x", "y", "z", e, ">")
     assert made.sesoi == planned_sesoi("c3.marrnet-beats") == made.row()["sesoi"]
     assert Claim("c99.unplanned", "x", "y", "z", e, ">").sesoi is None
+
+
+def test_the_power_check_plans_from_a_pilot(tmp_path):
+    """results/power/power_check.py on a made-up pilot: a claim far beyond its margin is settled before the run, a
+    noisy one needs more seeds than the full profile has, a precise one is decidable there."""
+    import subprocess
+    import sys
+
+    from modgap.paths import REPO_ROOT
+
+    pilot = tmp_path / "pilot" / "05_closing_the_gap"
+    pilot.mkdir(parents=True)
+    rows = [("c5.gap.tau-0.1", -0.7, 0.01), ("c5.clustering.tau-0.1", 1.0, 3.0), ("c5.gap.tau-0.01", 0.0, 0.004)]
+    pd.DataFrame([dict(id=i, value=v, low=v - 2 * s, high=v + 2 * s, se=s, n_seeds=2) for i, v, s in rows]).to_csv(
+        pilot / "claims.csv", index=False)
+    done = subprocess.run([sys.executable, str(REPO_ROOT / "results" / "power" / "power_check.py"), str(pilot.parent),
+                           "--out", str(tmp_path / "out")], capture_output=True, text=True, cwd=REPO_ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    table = pd.read_csv(tmp_path / "out" / "power.csv").set_index("id")
+    assert table.loc["c5.gap.tau-0.1", "status"] == "settled before the run"
+    assert table.loc["c5.clustering.tau-0.1", "status"].startswith("needs")
+    assert table.loc["c5.gap.tau-0.01", "status"] == "decidable at the full profile"
+    assert "Power of each claim's decision" in (tmp_path / "out" / "power.md").read_text()

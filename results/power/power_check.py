@@ -150,13 +150,15 @@ def markdown(table: pd.DataFrame, commit: str, pilot: Path) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("pilot", nargs="?", default=str(REPO_ROOT / "runs" / "pilot"))
+    ap.add_argument("--out", default=str(HERE), help="where power.csv and power.md go (default: beside this script)")
     args = ap.parse_args(argv)
-    pilot = Path(args.pilot)
+    pilot, out = Path(args.pilot), Path(args.out)
     table = check(pilot)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True,
                             text=True).stdout.strip() or "unknown"
-    table.to_csv(HERE / "power.csv", index=False)
-    (HERE / "power.md").write_text(markdown(table, commit, pilot))
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "power.csv", index=False)
+    (out / "power.md").write_text(markdown(table, commit, pilot))
     print(table.status.value_counts().to_string())
     return 0
 
