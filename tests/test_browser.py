@@ -41,7 +41,7 @@ def _free_port() -> int:
 def lab(tmp_path_factory):
     """A JupyterLab server over a copy of the notebooks, in smoke mode; yields ``(base_url, token, root)``."""
     root = tmp_path_factory.mktemp("lab")
-    for nb in ("00_quickstart.ipynb", "04_occlusion.ipynb"):
+    for nb in ("00_quickstart.ipynb", "04_occlusion.ipynb", "09_real_models.ipynb"):
         shutil.copy(REPO_ROOT / "notebooks" / nb, root / nb)
     port, token = _free_port(), secrets.token_hex(16)
     env = {**os.environ, "MODGAP_SMOKE": "1", "MPLBACKEND": "module://matplotlib_inline.backend_inline",
@@ -169,3 +169,26 @@ def test_occlusion_notebook_runs_and_its_explorer_is_a_live_widget(lab, page):
     after_png = explorer.screenshot()
     assert after_png != before_png  # the figure changed on screen
     assert "ranked" in explorer.locator(".widget-html").first.text_content()
+
+
+def test_real_models_notebook_has_a_live_gap_explorer(lab, page):
+    """09's explorer: moving the strength slider redraws the PCA picture and updates the gap, R@1 and the
+    mixed-index numbers together."""
+    open_notebook(page, lab, "09_real_models.ipynb")
+    run_all(page)
+    assert error_outputs(page) == []
+    explorer = page.locator(".jp-OutputArea-output .widget-vbox").filter(has_text="strength").first
+    explorer.scroll_into_view_if_needed()
+    figure = explorer.locator(".widget-output img").first
+    figure.wait_for(timeout=60_000)
+    before_src, before_text = figure.get_attribute("src"), explorer.locator(".widget-html").first.text_content()
+    handle = explorer.locator(".widget-slider").filter(has_text="strength").locator(".noUi-handle").first
+    handle.focus()
+    for _ in range(10):  # half-way: 10 steps of 0.05
+        handle.press("ArrowRight")
+    page.wait_for_function("(t) => [...document.querySelectorAll('.widget-vbox .widget-html')]"
+                           ".some(h => h.textContent.includes('mixed nDCG@10') && h.textContent !== t)",
+                           arg=before_text, timeout=60_000)
+    after_text = explorer.locator(".widget-html").first.text_content()
+    assert after_text != before_text and "gap" in after_text and "(+0.0 points); R@1 y→x" not in after_text
+    assert figure.get_attribute("src") != before_src  # the picture was redrawn too
