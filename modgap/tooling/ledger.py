@@ -264,14 +264,46 @@ def with_verdicts(table):
     return table
 
 
-def markdown_table(table) -> str:
-    """The full ledger as Markdown (results/ledger.md, the book): id, claim, estimate [95% CI], raw verdict and
-    the verdict Holm-adjusted within the claim's family."""
+def planned_power(path=None) -> dict:
+    """{claim id: (power at the full profile's seeds, the power check's status)} from ``results/power/power.csv``
+    (``results/power/power_check.py``, made from a pilot before the runs); empty where there is none."""
+    import pandas as pd
+
+    from modgap.paths import REPO_ROOT
+
+    path = Path(path or REPO_ROOT / "results" / "power" / "power.csv")
+    if not path.exists():
+        return {}
+    t = pd.read_csv(path)
+    power = t["power_full"] if "power_full" in t else pd.Series([float("nan")] * len(t))
+    return {i: (p, s) for i, p, s in zip(t["id"], power, t["status"])}
+
+
+def markdown_table(table, beside=None) -> str:
+    """The full ledger as Markdown (results/ledger.md, the book): id, claim, estimate [95% CI], raw verdict, the
+    verdict Holm-adjusted within the claim's family and the power its decision was planned with (the power check's,
+    at the full profile's seeds). ``beside``: another reference's table, whose Holm-adjusted verdict is shown too
+    (the default profile's ledger shows the full reference's)."""
     table = with_verdicts(table)
-    lines = ["| id | claim | statistic | estimate [95% CI] | seeds | verdict | Holm-adjusted |", "|---|---|---|---|---|---|---|"]
+    power = planned_power()
+    other = {} if beside is None else dict(zip(beside.id, with_verdicts(beside).verdict_adjusted))
+    head = "| id | claim | statistic | estimate [95% CI] | seeds | verdict | Holm-adjusted |"
+    head += " full reference |" if other else ""
+    head += " planned power |"
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+
+    def planned(i):
+        if i not in power:
+            return "—"
+        p, status = power[i]
+        return (f"{p:.2f}; " if p == p else "") + status
+
     for r in table.itertuples():
-        lines.append(f"| `{r.id}` | {r.claim} | {r.statistic} | {r.value:.3g} [{r.low:.3g}, {r.high:.3g}] | {r.n_seeds} "
-                     f"| {r.verdict} | **{r.verdict_adjusted}** |")
+        row = (f"| `{r.id}` | {r.claim} | {r.statistic} | {r.value:.3g} [{r.low:.3g}, {r.high:.3g}] | {r.n_seeds} "
+               f"| {r.verdict} | **{r.verdict_adjusted}** |")
+        if other:
+            row += f" {other.get(r.id, '—')} |"
+        lines.append(row + f" {planned(r.id)} |")
     return "\n".join(lines)
 
 
@@ -429,7 +461,12 @@ def render(results_dir, readme=None) -> None:
         if table is None:
             continue
         md, pmd = readme_blocks(table, seconds, profile=profile)
-        full = md.split("\n\n")[0] + "\n\n" + markdown_table(table)
+        beside = _reference(results_dir)[0] if profile == "default" else None
+        note = ("\n\nThis is the default profile's run, for reading: with 2 seeds the seed level's Student quantile is "
+                "t₁ = 12.7, so its intervals are wide and vary several-fold from one draw of seeds to another — two "
+                "seeds rarely decide. Beside each verdict stands the full reference's (5 seeds), and the power its "
+                "decision was planned with (`results/power/power.md`)." if profile == "default" else "")
+        full = md.split("\n\n")[0] + note + "\n\n" + markdown_table(table, beside)
         atomic_write(folder / "ledger.md", lambda fh, t=full: fh.write("# The claims ledger of the reference run\n\n" + t + "\n"))
         write_csv(folder / "precision.csv", precision_table(table, seconds))
         atomic_write(folder / "precision.md", lambda fh, t=pmd: fh.write("# How narrow the reference run's intervals are\n\n" + t + "\n"))
