@@ -132,3 +132,20 @@ def test_the_power_check_plans_from_a_pilot(tmp_path):
     assert table.loc["c5.clustering.tau-0.1", "status"].startswith("needs")
     assert table.loc["c5.gap.tau-0.01", "status"] == "decidable at the full profile"
     assert "Power of each claim's decision" in (tmp_path / "out" / "power.md").read_text()
+
+
+def test_notebook_07s_ledger_and_the_closing_line_count_no_meaningful_difference(tmp_path):
+    """A claim made now carries its family's SESOI, so the ledger 07 gathers and make run's closing line count the
+    new verdict."""
+    from modgap.tooling.ledger import gather_claims, save_claims
+    from modgap.tooling.runner import print_reference_comparison
+
+    tight = Estimate(0.1, -0.3, 0.5, n_seeds=5, se=0.2 / 1.96, df=float("inf"))  # inside ±2 rank-1 points
+    row = Claim("c3.marrnet-beats.siamese.raman-ir", "MarrNet beats siamese", "x", "rank-1 points", tight, ">").row()
+    save_claims(tmp_path / "03_marrnet_vs_baselines", [row])
+    table, _ = gather_claims(tmp_path, ["03_marrnet_vs_baselines"])
+    assert table.verdict.tolist() == [NMD] and table.verdict_adjusted.tolist() == [NMD]
+    (tmp_path / "runs" / "07_claims").mkdir(parents=True)
+    table.to_csv(tmp_path / "runs" / "07_claims" / "ledger.csv", index=False)
+    line = print_reference_comparison(tmp_path / "runs", reference=tmp_path / "none.csv")
+    assert "1 no meaningful difference (Holm-adjusted)" in line
