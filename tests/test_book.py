@@ -129,3 +129,16 @@ def test_the_ledgers_verdicts_and_the_runs_parameters_fit_a_1280_pixel_screen(bo
         page.wait_for_load_state("load")
         assert 0 < page.evaluate(right_edge, "Holm-adjusted") <= 1280
         browser.close()
+
+
+def test_the_first_page_says_when_09_audited_a_stand_in(tmp_path):
+    import json
+
+    from modgap.tooling.book import _stand_in_warning
+
+    folder = tmp_path / "09_real_models-smoke"
+    folder.mkdir()
+    (folder / "results.json").write_text(json.dumps({"rows": [], "source": "stand-in"}))
+    assert "Notebook 09 audited a stand-in" in "\n".join(_stand_in_warning(tmp_path, "-smoke"))
+    (folder / "results.json").write_text(json.dumps({"rows": [], "source": "real"}))
+    assert _stand_in_warning(tmp_path, "-smoke") == [] and _stand_in_warning(tmp_path, "") == []

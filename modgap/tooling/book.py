@@ -140,6 +140,21 @@ def _seeds(path: Path, nb) -> str:
     return ", ".join(shown) or "—"
 
 
+def _stand_in_warning(runs_dir: Path, suffix: str) -> list[str]:
+    """A warning for the first page when notebook 09 audited its stand-in (no real embeddings were found in the
+    default folder): its numbers are then about a toy model, not CLIP."""
+    results = runs_dir / f"09_real_models{suffix}" / "results.json"
+    try:
+        source = json.loads(results.read_text()).get("source")
+    except (OSError, ValueError):
+        return []
+    if source != "stand-in":
+        return []
+    return [":::{warning}", "**Notebook 09 audited a stand-in** (a two-tower model trained here), not the pretrained "
+            "models: no real embeddings were in `data/external/modality-gap/` (README, \"Getting the real files\"). "
+            "Its claims say so.", ":::", ""]
+
+
 def _ledger_markdown(runs_dir: Path, suffix: str) -> str:
     import pandas as pd
 
@@ -210,7 +225,7 @@ def build_book(runs_dir: str | Path = RUNS_DIR, smoke: bool | None = None, out: 
              f"Executed notebooks of `{runs_dir.name}/`, in order; each notebook's parameters cell gives its settings "
              "and seed. This book shows what the run computed: nothing was executed again to build it.", "",
              "## Notebooks", "", "| notebook | status | finished (time) | seed, seeds | parameters given |", "|---|---|---|---|---|",
-             *rows, "", "## The claims ledger", "", _ledger_markdown(runs_dir, suffix)]
+             *rows, "", *_stand_in_warning(runs_dir, suffix), "## The claims ledger", "", _ledger_markdown(runs_dir, suffix)]
     (src / "intro.md").write_text("\n".join(intro))
     (src / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n" + "".join(f"- file: {c}\n" for c in chapters))
     (src / "_config.yml").write_text(CONFIG.format(title="smoke run" if smoke else "run"))
