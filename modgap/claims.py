@@ -29,13 +29,26 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from modgap.metrics.uncertainty import LEVEL, NO_MEANINGFUL_DIFFERENCE, VERDICTS, Estimate, tost_p_value, verdict
 
-__all__ = ["Claim", "VERDICTS", "verdict", "slug", "family_of", "decision_p_value", "holm", "adjusted_verdicts",
-           "estimate_of_row", "sesoi_of_row", "planned_sesoi", "plan_families"]
+__all__ = ["Claim", "Claims", "claim", "save_claims", "verdict_of", "VERDICTS", "verdict", "slug", "family_of",
+           "decision_p_value", "holm", "adjusted_verdicts", "estimate_of_row", "sesoi_of_row", "planned_sesoi",
+           "plan_families", "COLUMNS", "NIU", "LIANG", "GRASSUCCI", "GRCLIP", "PHYSICS"]
+
+#: the papers a claim can come from (a new source: a constant here, its notes in ../shared/papers/notes.md)
+NIU = "Niu et al., IEEE TIP (cmUNet/MarrNet)"
+LIANG = "Liang et al., NeurIPS 2022"
+GRASSUCCI = "Grassucci et al., ICLR 2026"
+GRCLIP = "Li et al., 2025 (GR-CLIP, mixed-modality search)"
+PHYSICS = "group theory (rule of mutual exclusion)"
+
+#: the columns of a notebook's ``claims.csv`` (one row per claim, ``Claim.row``)
+COLUMNS = ["id", "family", "claim", "source", "statistic", "value", "low", "high", "level", "n_seeds", "n_queries",
+           "se", "df", "test", "margin", "where", "sesoi"]
 
 
 def plan_families(plan_path=None) -> dict:
@@ -109,6 +122,13 @@ class Claim:
     def verdict(self) -> str:
         return verdict(self.estimate, self.test, self.margin, self.sesoi)
 
+    # a claim reads as its ledger row too: claim["value"], dict(claim)
+    def keys(self):
+        return self.row().keys()
+
+    def __getitem__(self, key: str):
+        return self.row()[key]
+
     def row(self) -> dict:
         """The ledger row (``claims.csv``)."""
         e = self.estimate
@@ -117,6 +137,63 @@ class Claim:
                 "n_seeds": e.n_seeds, "n_queries": e.n_queries, "se": e.se, "df": e.df, "test": self.test,
                 "margin": self.margin, "where": self.where,
                 "sesoi": float("nan") if self.sesoi is None else self.sesoi}
+
+
+def claim(statement: str, source: str, statistic: str, est: Estimate, test: str, margin: float = 0.0, where: str = "",
+          *, id: str, family: str = "") -> Claim:  # noqa: A002 - the field is the claim's id
+    """A notebook's claim (:class:`Claim`): the statement, its source paper, the statistic and its estimate, the test
+    fixed before the run; its id and test are checked here, so a typo fails early."""
+    return Claim(id, statement, source, statistic, est, test, margin, where, family)
+
+
+def verdict_of(row) -> str:
+    """The raw verdict of a claim or a ledger row (a dict or a pandas row), computed from its numbers."""
+    if isinstance(row, Claim):
+        return row.verdict
+    get = row.get if isinstance(row, dict) else row.__getitem__
+    return verdict(estimate_of_row(row), get("test"), get("margin"), sesoi_of_row(row))
+
+
+def save_claims(out_dir, rows) -> Path:
+    """Write ``claims.csv`` (``COLUMNS``) in a notebook's output folder, atomically; ``rows``: claims or their rows."""
+    import pandas as pd
+
+    from modgap.io import write_csv
+
+    rows = [r.row() if isinstance(r, Claim) else r for r in rows]
+    if not rows:
+        raise ValueError("save_claims needs at least one claim")
+    return write_csv(Path(out_dir) / "claims.csv", pd.DataFrame(rows, columns=COLUMNS))
+
+
+class Claims(list):
+    """A notebook's claims, in the order it made them: ``.save(out)`` writes its ``claims.csv``, ``.table()`` is what
+    the notebook shows (each claim, its estimate, its test and its verdict), ``.get(id)`` finds one and
+    ``.verdicts()`` counts them. A plain list otherwise (``append``, ``+=``)."""
+
+    def save(self, out_dir):
+        return save_claims(out_dir, self)
+
+    def get(self, claim_id: str) -> Claim:
+        for c in self:
+            if c.id == claim_id:
+                return c
+        raise KeyError(f"no claim {claim_id!r}; this notebook's: {', '.join(c.id for c in self)}")
+
+    def table(self, digits: int = 3):
+        """The notebook's view: claim, estimate [95% CI], test, verdict."""
+        import pandas as pd
+
+        def test_of(c):
+            return f"within ±{c.margin:g}" if c.test == "within" else f"{c.test} {c.margin:g}"
+
+        return pd.DataFrame([{"claim": c.statement, "estimate": format(c.estimate, f".{digits}g"), "test": test_of(c),
+                              "verdict": c.verdict} for c in self])
+
+    def verdicts(self):
+        import pandas as pd
+
+        return pd.Series([c.verdict for c in self], dtype=object).value_counts()
 
 
 def decision_p_value(est: Estimate, test: str, margin: float = 0.0, sesoi: float | None = None) -> float:

@@ -137,7 +137,8 @@ def test_the_power_check_plans_from_a_pilot(tmp_path):
 def test_notebook_07s_ledger_and_the_closing_line_count_no_meaningful_difference(tmp_path):
     """A claim made now carries its family's SESOI, so the ledger 07 gathers and make run's closing line count the
     new verdict."""
-    from modgap.tooling.ledger import gather_claims, save_claims
+    from modgap.claims import save_claims
+    from modgap.tooling.ledger import gather_claims
     from modgap.tooling.runner import print_reference_comparison
 
     tight = Estimate(0.1, -0.3, 0.5, n_seeds=5, se=0.2 / 1.96, df=float("inf"))  # inside ±2 rank-1 points

@@ -2,18 +2,16 @@
 import pandas as pd
 import pytest
 
+from modgap.claims import claim, save_claims, verdict_of
 from modgap.metrics.uncertainty import Estimate
 from modgap.tooling.ledger import (
-    claim,
     compare_with_reference,
     gather_claims,
     markdown_precision,
     markdown_table,
     precision_table,
     publish,
-    save_claims,
     statistic_family,
-    verdict_of,
 )
 
 

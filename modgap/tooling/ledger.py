@@ -14,39 +14,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from modgap.claims import Claim, adjusted_verdicts, estimate_of_row, planned_sesoi, sesoi_of_row
-from modgap.metrics.uncertainty import VERDICTS, Estimate, verdict
-
-COLUMNS = ["id", "family", "claim", "source", "statistic", "value", "low", "high", "level", "n_seeds", "n_queries",
-           "se", "df", "test", "margin", "where", "sesoi"]
-NIU = "Niu et al., IEEE TIP (cmUNet/MarrNet)"
-LIANG = "Liang et al., NeurIPS 2022"
-GRASSUCCI = "Grassucci et al., ICLR 2026"
-GRCLIP = "Li et al., 2025 (GR-CLIP, mixed-modality search)"
-PHYSICS = "group theory (rule of mutual exclusion)"
-
-
-def claim(claim: str, source: str, statistic: str, est: Estimate, test: str, margin: float = 0.0, where: str = "",
-          *, id: str, family: str = "") -> dict:  # noqa: A002 - the field is the claim's id
-    """One ledger row (a :class:`modgap.claims.Claim`); its id and test are checked here, so a typo fails early."""
-    return Claim(id, claim, source, statistic, est, test, margin, where, family).row()
-
-
-def verdict_of(row) -> str:
-    """The raw verdict of one ledger row (a dict or a pandas row), computed from its numbers."""
-    get = row.get if isinstance(row, dict) else row.__getitem__
-    return verdict(estimate_of_row(row), get("test"), get("margin"), sesoi_of_row(row))
-
-
-def save_claims(out_dir, rows: list[dict]) -> Path:
-    """Write ``claims.csv`` in a notebook's output folder (atomically)."""
-    import pandas as pd
-
-    from modgap.io import write_csv
-
-    if not rows:
-        raise ValueError("save_claims needs at least one claim")
-    return write_csv(Path(out_dir) / "claims.csv", pd.DataFrame(rows, columns=COLUMNS))
+from modgap.claims import COLUMNS, adjusted_verdicts, planned_sesoi, verdict_of
+from modgap.metrics.uncertainty import VERDICTS
 
 
 def claims_folders(runs_dir, notebooks: list[str], smoke: bool = False, search: bool = False) -> dict[str, Path]:
