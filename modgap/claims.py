@@ -28,6 +28,7 @@ behind a *no meaningful difference* is the TOST's (``tost_p_value``).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,8 +96,9 @@ def family_of(claim_id: str) -> str:
 
 
 @dataclass(frozen=True)
-class Claim:
-    """One claim of a paper, tested in one notebook run."""
+class Claim(Mapping):
+    """One claim of a paper, tested in one notebook run. It also reads as its ledger row (a read-only mapping of
+    ``COLUMNS``: ``claim["value"]``, ``dict(claim)``, ``pandas.DataFrame(claims)``)."""
 
     id: str
     statement: str
@@ -122,12 +124,14 @@ class Claim:
     def verdict(self) -> str:
         return verdict(self.estimate, self.test, self.margin, self.sesoi)
 
-    # a claim reads as its ledger row too: claim["value"], dict(claim)
-    def keys(self):
-        return self.row().keys()
-
     def __getitem__(self, key: str):
         return self.row()[key]
+
+    def __iter__(self):
+        return iter(self.row())
+
+    def __len__(self) -> int:
+        return len(COLUMNS)
 
     def row(self) -> dict:
         """The ledger row (``claims.csv``)."""

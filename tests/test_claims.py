@@ -60,3 +60,30 @@ def test_adjustment_keeps_strong_verdicts_and_too_few_seeds():
     # claim alone in its family keeps its verdict; one seed stays "too few seeds"
     assert adjusted_verdicts(pd.DataFrame(rows)) == ["reproduced", "inconclusive", "inconclusive", "too few seeds",
                                                      "reproduced"]
+
+
+def test_a_notebooks_claims_in_one_record_from_notebook_to_ledger(tmp_path):
+    """claim() returns a Claim (which also reads as its ledger row); Claims saves, shows, finds and counts them; the
+    CSV it writes is what the ledger gathers, with the verdicts the notebook showed."""
+    import pandas as pd
+
+    from modgap.claims import COLUMNS, NIU, Claim, Claims, claim, family_of
+    from modgap.metrics.uncertainty import Estimate
+    from modgap.tooling.ledger import gather_claims
+
+    claims = Claims()
+    claims.append(claim("A beats B on x", NIU, "A − B (points)", Estimate(2.0, 0.5, 3.5, n_seeds=5), ">", id="c3.a-beats.b.x"))
+    claims += [claim("A flat on y", NIU, "A − B (points)", Estimate(0.1, -3.0, 3.0, n_seeds=5), "within", 2.0, id="c3.a-flat.y")]
+    assert isinstance(claims, Claims) and all(isinstance(c, Claim) for c in claims)
+    c = claims.get("c3.a-beats.b.x")
+    assert c.family == family_of(c.id) == "c3.a-beats" and c["value"] == 2.0 and dict(c)["claim"] == "A beats B on x"
+    with pytest.raises(KeyError, match="no claim 'c3.nothing'"):
+        claims.get("c3.nothing")
+    shown = claims.table()
+    assert list(shown.columns) == ["claim", "estimate", "test", "verdict"]
+    assert shown.verdict.tolist() == ["reproduced", "inconclusive"] and shown.test.tolist() == ["> 0", "within ±2"]
+    assert claims.verdicts().to_dict() == {"reproduced": 1, "inconclusive": 1}
+    path = claims.save(tmp_path / "03_x")
+    assert list(pd.read_csv(path).columns) == COLUMNS
+    table, _ = gather_claims(tmp_path, ["03_x"])
+    assert table.verdict.tolist() == shown.verdict.tolist()  # the ledger's verdicts are the notebook's
