@@ -114,6 +114,22 @@ def refuse_bad_checkpoints(paths) -> dict[Path, tuple[int, bool]]:
 PROGRESS_BARS = True
 
 
+def _rng_state(device: torch.device) -> dict:
+    """The random states a resumed run needs: the CPU generator's, and the accelerator's when training on one."""
+    state = {"rng": torch.get_rng_state()}
+    if device.type == "cuda":
+        state["cuda_rng"] = torch.cuda.get_rng_state(device)
+    return state
+
+
+def _restore_rng(state: dict, device: torch.device) -> None:
+    """Put back what :func:`_rng_state` saved. A checkpoint loaded with ``map_location`` on an accelerator holds
+    the states there too, and torch takes them back only as CPU byte tensors."""
+    torch.set_rng_state(state["rng"].cpu())
+    if device.type == "cuda" and "cuda_rng" in state:
+        torch.cuda.set_rng_state(state["cuda_rng"].cpu(), device)
+
+
 def fit(modules: dict[str, nn.Module], step: Callable[[torch.Tensor, float], tuple[torch.Tensor, dict]],
         n_samples: int, epochs: int, batch_size: int = 128, lr: float = 1e-3, weight_decay: float = 0.0,
         seed: int = 0, checkpoint: str | Path | None = None, device=None, amp: str = "auto",
@@ -165,7 +181,7 @@ def _fit(modules, step, n_samples, epochs, batch_size, lr, weight_decay, seed, c
         except Exception as exc:
             raise RuntimeError(f"checkpoint {ckpt} cannot be used ({checkpoint_problem(exc)}); "
                                "delete it to train from scratch") from None
-        torch.set_rng_state(state["rng"])
+        _restore_rng(state, device)
         result.start_epoch = int(state["epoch"])
         result.history = list(state["history"])
         early = state.get("early") if validate is not None else None
@@ -221,7 +237,7 @@ def _fit(modules, step, n_samples, epochs, batch_size, lr, weight_decay, seed, c
                 _early_stopping_step(early, modules, validate, patience, epoch + 1, result.history[-1])
         if ckpt is not None:
             _save(ckpt, {"modules": {n: m.state_dict() for n, m in modules.items()}, "optimizer": opt.state_dict(),
-                         "epoch": epoch + 1, "history": result.history, "rng": torch.get_rng_state(),
+                         "epoch": epoch + 1, "history": result.history, **_rng_state(device),
                          **({"early": early} if early is not None else {})})
     if bar is not None:
         bar.close()

@@ -5,13 +5,16 @@ from torch import nn
 from modgap.training import batch_order, fit
 
 
-def _problem(seed=0):
+def _problem(seed=0, device="cpu"):
     g = torch.Generator().manual_seed(seed)
     X = torch.randn(96, 5, generator=g)
     y = X @ torch.randn(5, 1, generator=g) + 0.1 * torch.randn(96, 1, generator=g)
     torch.manual_seed(seed)
     net = nn.Sequential(nn.Linear(5, 16), nn.ReLU(), nn.Dropout(0.1), nn.Linear(16, 1))
-    return X, y, net
+    return X.to(device), y.to(device), net.to(device)
+
+
+DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="no GPU here"))]
 
 
 def _step(net, X, y, crash_at=None, counter=None):
@@ -32,26 +35,28 @@ def test_loss_goes_down_and_history_is_kept():
     assert not res.resumed
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("schedule", ["constant", "cosine"])
-def test_killed_training_resumes_to_the_same_result(tmp_path, schedule):
-    X, y, net = _problem()
+def test_killed_training_resumes_to_the_same_result(tmp_path, schedule, device):
+    """On a GPU too: the checkpoint is loaded onto the device, its random states with it (dropout draws there)."""
+    X, y, net = _problem(device=device)
     fit({"net": net}, _step(net, X, y), len(X), epochs=4, batch_size=16, progress_bar=False, lr_schedule=schedule)
     reference = [p.detach().clone() for p in net.parameters()]
 
-    X, y, net = _problem()
+    X, y, net = _problem(device=device)
     ckpt = tmp_path / "run.pt"
     counter = [0]
     with pytest.raises(KeyboardInterrupt):  # killed in the middle of epoch 3 (6 batches per epoch)
         fit({"net": net}, _step(net, X, y, crash_at=15, counter=counter), len(X), epochs=4, batch_size=16,
             checkpoint=ckpt, progress_bar=False, lr_schedule=schedule)
-    X, y, net = _problem()  # a fresh process: new model, same seed
+    X, y, net = _problem(device=device)  # a fresh process: new model, same seed
     res = fit({"net": net}, _step(net, X, y), len(X), epochs=4, batch_size=16, checkpoint=ckpt, progress_bar=False,
               lr_schedule=schedule)
     assert res.start_epoch == 2 and res.epochs_run == 2 and len(res.history) == 4
     for a, b in zip(reference, net.parameters()):
         torch.testing.assert_close(a, b, rtol=0, atol=0)
     # a finished run is loaded, not retrained
-    X, y, net = _problem()
+    X, y, net = _problem(device=device)
     again = fit({"net": net}, _step(net, X, y), len(X), epochs=4, batch_size=16, checkpoint=ckpt, progress_bar=False)
     assert again.epochs_run == 0
 
