@@ -14,6 +14,7 @@ DATA_DIR = REPO_ROOT / "data"
 EMBEDDINGS_DIR = Path(os.environ.get("MODGAP_EMBEDDINGS_DIR") or DATA_DIR / "external" / "modality-gap")
 #: Where ``make run`` writes executed notebooks, figures and results.
 RUNS_DIR = REPO_ROOT / "runs"
+RUN_RECORD = "run.json"  # what a finished run writes last into its folder (modgap.tooling.runner)
 
 
 class UnsafePath(ValueError):

@@ -71,17 +71,20 @@ class Outcome:
 
 def sequential_family(estimate_at: Callable[[int, int], Estimate], n_claims: int, stages: Sequence[int],
                       tests: Sequence[str], margins: Sequence[float], sesois: Sequence[float | None] | None = None,
-                      alpha: float = 1 - LEVEL) -> list[Outcome]:
+                      alpha: float = 1 - LEVEL, looks: int | None = None) -> list[Outcome]:
     """Run one family through the looks. ``estimate_at(i, n)`` gives claim i's estimate from its first ``n`` seeds
-    (only called for claims still undecided, so a decided claim costs no more seeds). Returns one
-    :class:`Outcome` per claim."""
+    (only called for claims still undecided, so a decided claim costs no more seeds). ``looks``: how many of the
+    planned ``stages`` have been reached (all by default); the error is spent over all ``stages`` whatever it is, so
+    a run that stops early (its budget spent) reads the looks it made at the levels planned for them. Returns one
+    :class:`Outcome` per claim (undecided: "inconclusive" with the last look's estimate)."""
     from modgap.claims import adjusted_verdicts
 
     sesois = list(sesois) if sesois is not None else [None] * n_claims
     alphas = look_alphas(stages, alpha)
     done: dict[int, Outcome] = {}
     last: dict[int, Estimate] = {}
-    for k, (n, a) in enumerate(zip(stages, alphas)):
+    reached = list(zip(stages, alphas))[:looks]
+    for k, (n, a) in enumerate(reached):
         open_ = [i for i in range(n_claims) if i not in done]
         if not open_:
             break

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from modgap.claims import COLUMNS, adjusted_verdicts, planned_sesoi, verdict_of
 from modgap.metrics.uncertainty import VERDICTS
+from modgap.tooling.stages import sequential_outcome
 
 
 def claims_folders(runs_dir, notebooks: list[str], smoke: bool = False, search: bool = False) -> dict[str, Path]:
@@ -68,6 +69,7 @@ def gather_claims(runs_dir, notebooks: list[str], smoke: bool = False, search: b
                 missing.append(name)  # a notebook that ran and tests no claim (00) is not missing
             continue
         df = pd.read_csv(folders[name] / "claims.csv")
+        df = with_sequential(df, sequential_outcome(runs_dir, name, folders[name]))
         df.insert(0, "notebook", name)
         df["folder"] = str(folders[name])
         frames.append(df)
@@ -75,8 +77,35 @@ def gather_claims(runs_dir, notebooks: list[str], smoke: bool = False, search: b
         return pd.DataFrame(columns=["notebook", *COLUMNS, "folder", "verdict", "verdict_adjusted"]), missing
     table = pd.concat(frames, ignore_index=True)
     table["verdict"] = [verdict_of(r) for _, r in table.iterrows()]
-    table["verdict_adjusted"] = adjusted_verdicts(table)
+    table["verdict_adjusted"] = _sequential_first(table, adjusted_verdicts(table))
     return table, missing
+
+
+def with_sequential(claims, outcome):
+    """A notebook's claims with the verdicts of its sequential looks (``modgap.tooling.stages``) where it has them:
+    each such claim's estimate becomes the one its deciding look read (at that look's level, with that look's
+    seeds), and ``sequential_verdict`` and ``look`` ("2/3": decided at the second of three looks; "–/3": undecided
+    after every look made) say how it was judged."""
+    if outcome is None:
+        return claims
+    out = outcome.set_index("id")
+    claims = claims.copy()
+    hit = claims["id"].isin(out.index)
+    for col in ("value", "low", "high", "level", "n_seeds", "se", "df"):
+        claims.loc[hit, col] = claims.loc[hit, "id"].map(out[col]).to_numpy()
+    n_looks = out["stages"].astype(str).str.count("/") + 1
+    look = [f"{int(k) if k else '–'}/{int(n)}" for k, n in zip(out["look"], n_looks)]
+    claims["sequential_verdict"] = claims["id"].map(out["verdict"])
+    claims["look"] = claims["id"].map(dict(zip(out.index, look)))
+    return claims
+
+
+def _sequential_first(table, adjusted: list) -> list:
+    """Holm within families at the run's level, except for claims judged by sequential looks, whose verdict the
+    looks gave (Holm at each look's spent level, ``modgap.metrics.sequential``)."""
+    if "sequential_verdict" not in table:
+        return list(adjusted)
+    return [s if isinstance(s, str) and s else a for s, a in zip(table["sequential_verdict"], adjusted)]
 
 
 def check_plan(table, plan_path=None):
@@ -229,7 +258,7 @@ def with_verdicts(table):
     if "family" not in table:
         raise ValueError("the ledger has no 'family' column: claims need ids and families (modgap.claims)")
     if "verdict_adjusted" not in table:
-        table = table.assign(verdict_adjusted=adjusted_verdicts(table))
+        table = table.assign(verdict_adjusted=_sequential_first(table, adjusted_verdicts(table)))
     return table
 
 
@@ -267,8 +296,17 @@ def markdown_table(table, beside=None) -> str:
         p, status = power[i]
         return (f"{p:.2f}; " if p == p else "") + status
 
+    def interval(r):  # a claim judged at a sequential look shows that look's level and which look it was
+        level = getattr(r, "level", 0.95)
+        shown = f"{r.value:.3g} [{r.low:.3g}, {r.high:.3g}]"
+        return shown + (f" ({100 * level:.2f}%)" if abs(level - 0.95) > 1e-9 else "")
+
+    def seeds(r):
+        look = getattr(r, "look", None)
+        return f"{r.n_seeds} (look {look})" if isinstance(look, str) and look else f"{r.n_seeds}"
+
     for r in table.itertuples():
-        row = (f"| `{r.id}` | {r.claim} | {r.statistic} | {r.value:.3g} [{r.low:.3g}, {r.high:.3g}] | {r.n_seeds} "
+        row = (f"| `{r.id}` | {r.claim} | {r.statistic} | {interval(r)} | {seeds(r)} "
                f"| {r.verdict} | **{r.verdict_adjusted}** |")
         if other:
             row += f" {other.get(r.id, '—')} |"

@@ -14,10 +14,12 @@ import argparse
 import os
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 from modgap.parameters import ParameterError, _profile_document, load_profile  # noqa: F401  (load_profile: the runner's API)
-from modgap.paths import REPO_ROOT, RUNS_DIR
+from modgap.paths import REPO_ROOT, RUN_RECORD, RUNS_DIR
+from modgap.tooling.stages import load_seed_stages
 
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 
@@ -181,7 +183,7 @@ def run_folder(out_dir: str | Path, parameters: dict) -> Path:
 
 
 #: the run's record: what produced it and the checksum of every file it left in its folder (written last)
-RECORD = "run.json"
+RECORD = RUN_RECORD
 #: where files of an earlier run that the latest run did not write are moved, so the folder holds one run
 EARLIER_RUN = "earlier-run"
 _BACKUP_COMPLETE = ".complete"  # written into a backup once every file is copied: only then is it a whole copy
@@ -608,6 +610,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         profile, profile_runs = load_profile(args.profile)
+        plan = load_seed_stages(args.profile, profile)
         timeout = args.timeout or profile_cell_timeout(args.profile)
         runs = checked_runs_dir(args.runs_dir, args.profile, profile_runs)
         check_output_paths(notebooks, runs, profile, params)
@@ -617,7 +620,7 @@ def main(argv: list[str] | None = None) -> int:
     failures = []
     try:
         with stop_on_sigterm():
-            _run_all(notebooks, runs, profile, params, args, timeout, failures)
+            _run_all(notebooks, runs, profile, params, args, timeout, failures, plan)
     except KeyboardInterrupt as exc:
         how = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C"
         print(f"\n[modgap] stopped ({how}). Finished epochs are checkpointed and each interrupted notebook's folder keeps "
@@ -715,7 +718,8 @@ def check_output_paths(notebooks: list[Path], runs: Path, profile: dict, params:
                                      + ("is a file, not a folder" if where.exists() else "does not exist"))
 
 
-def _run_all(notebooks, runs: Path, profile: dict, params: dict, args, timeout: int, failures: list) -> None:
+def _run_all(notebooks, runs: Path, profile: dict, params: dict, args, timeout: int, failures: list,
+             plan=None) -> None:
     for nb in notebooks:
         t0 = time.perf_counter()
         # the profile's settings for this notebook, then what the command line says
@@ -732,9 +736,18 @@ def _run_all(notebooks, runs: Path, profile: dict, params: dict, args, timeout: 
         if kept:
             print(f"[modgap] {nb.name} finished before with the same notebook, parameters and code, every file as it "
                   "left them: kept (--force reruns it)", flush=True)
-            continue
-        seconds = time.perf_counter() - t0
-        print(f"[modgap] {nb.name} done in {seconds:.0f} s -> {_shown(out, Path.cwd())}", flush=True)
+        else:
+            seconds = time.perf_counter() - t0
+            print(f"[modgap] {nb.name} done in {seconds:.0f} s -> {_shown(out, Path.cwd())}", flush=True)
+        if plan is not None and nb.stem in plan.notebooks and not args.smoke and "n_seeds" not in params:
+            from modgap.tooling.stages import add_seeds
+
+            stage = partial(run_or_keep, timeout=timeout, profile=args.profile, reuse=reuse)
+            try:
+                add_seeds(nb, runs, nb_params, plan, stage, base=out.parent)
+            except (NotebookFailed, ParameterError, FileNotFoundError) as exc:
+                print(f"[modgap] FAILED adding seeds to {nb.name}: {exc}", file=sys.stderr, flush=True)
+                failures.append(f"{nb.name} (added seeds)")
 
 
 if __name__ == "__main__":
