@@ -150,3 +150,24 @@ def test_notebook_07s_ledger_and_the_closing_line_count_no_meaningful_difference
     table.to_csv(tmp_path / "runs" / "07_claims" / "ledger.csv", index=False)
     line = print_reference_comparison(tmp_path / "runs", reference=tmp_path / "none.csv")
     assert "1 no meaningful difference (Holm-adjusted)" in line
+
+
+def test_no_claim_is_settled_or_undecidable_before_the_run_without_the_plan_saying_why():
+    """The power check (results/power/power.csv) marks claims decided before any run, or undecidable at the profile's
+    sizes; each must be named in the plan (by id or family) with its reason, as the issue "Decisions, not shrugs"
+    asks; and a name in the plan must be a planned claim or family."""
+    import pandas as pd
+    import yaml
+
+    from modgap.claims import family_of
+    from modgap.paths import REPO_ROOT
+
+    plan = yaml.safe_load((REPO_ROOT / "results" / "claims_plan.yaml").read_text())
+    power = pd.read_csv(REPO_ROOT / "results" / "power" / "power.csv")
+    planned = {c["id"] for c in plan["claims"]} | {c["family"] for c in plan["claims"]}
+    for block, status in (("settled_before_run", "settled before the run"),
+                          ("cannot_decide_at_this_size", "cannot decide at this size")):
+        said = plan[block]
+        assert set(said) <= planned and all(len(why) > 20 for why in said.values()), block
+        for claim_id in power.loc[power.status == status, "id"]:
+            assert claim_id in said or family_of(claim_id) in said, (claim_id, block)
