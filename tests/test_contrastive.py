@@ -160,3 +160,24 @@ def test_procrustes_is_fitted_where_it_is_determined():
         _procrustes_map(x[:4], y[:4], 4)
     k = procrustes_dims(x, y)
     assert k < 0.8 * n and procrustes(x, y).dims == k
+
+
+def test_two_tower_methods_are_records_and_comparisons_go_by_name():
+    """A method of 05 names the method it is compared with, so the pairs never depend on the rows' order."""
+    from dataclasses import replace
+
+    from modgap.contrastive import experiment as ex
+
+    methods = ex.gap_closing_methods(0.1, 0.01)
+    pairs = ex.regimes(0.1, 0.01)
+    assert list(pairs) == ["τ = 0.1", "τ = 0.01", "learned τ"]
+    for new, ref in pairs.values():
+        a, b = methods[new], methods[ref]
+        assert (a.variant, b.variant) == ("full", "clip")
+        assert (a.temperature, a.learned, a.regime) == (b.temperature, b.learned, b.regime)
+    assert ex.reference_method(0.1, 0.01, "learned") == "CLIP (learned τ)"
+    # a row inserted first (as a list edit would) changes no pairing: comparisons are read from the records
+    extra = replace(methods["+ L_ATP only (α = 1)"], name="+ something new")
+    reordered = {extra.name: extra, **methods}
+    got = {m.regime: (m.name, m.compared_with) for m in reordered.values() if m.compared_with}
+    assert [got[r] for r in ex.REGIMES] == list(pairs.values())

@@ -31,30 +31,62 @@ PARAMETERS = dict(seed=int, n_seeds=at_least(1), device=str, smoke=(bool, type(N
                   data_draw=one_of(*DATA_DRAWS), output_dir=str)
 
 
-def gap_closing_methods(temperature: float, low_temperature: float) -> dict[str, tuple[str, float, bool]]:
-    """05's rows, ``name -> (loss variant, τ (its start when learned), learnable τ)``: InfoNCE alone and with
-    L_ATP + L_CU in three temperature regimes — a fixed τ, a low fixed τ, and CLIP's learnable τ from 0.07 —
-    and the two single-term ablations at the fixed τ, in the form ispamm/ModGap trains them (the term's weight a
-    constant 1, variants ``atp-w1`` / ``cu-w1``; the full objective keeps Grassucci et al.'s α/β schedules).
-    The first of each regime's pair is the reference."""
+@dataclass(frozen=True)
+class TwoTowerMethod:
+    """One row of 05: a loss variant (``modgap.losses.VARIANTS``) trained at a temperature, the temperature regime
+    it belongs to, and the method it is the treatment against in that regime's paired comparison (None: a row
+    shown, not compared)."""
+
+    name: str
+    variant: str
+    temperature: float  # the fixed τ, or where a learned τ starts
+    learned: bool = False
+    regime: str = "fixed"  # one of REGIMES
+    compared_with: str | None = None
+
+
+#: the temperature regimes of 05 and 08, in their order: a fixed τ, a low fixed τ, CLIP's learnable τ
+REGIMES = ("fixed", "low", "learned")
+
+
+def regime_label(regime: str, temperature: float, low_temperature: float) -> str:
+    """How a regime is shown and named in claim ids (``slug``: "tau-0.1", "tau-0.01", "learned-tau")."""
+    return {"fixed": f"τ = {temperature:g}", "low": f"τ = {low_temperature:g}", "learned": "learned τ"}[regime]
+
+
+def gap_closing_methods(temperature: float, low_temperature: float) -> dict[str, TwoTowerMethod]:
+    """05's rows by name: InfoNCE alone and with L_ATP + L_CU in three temperature regimes — a fixed τ, a low fixed
+    τ, and CLIP's learnable τ from 0.07 — each full objective compared with InfoNCE alone at its temperature; and
+    the two single-term ablations at the fixed τ, in the form ispamm/ModGap trains them (the term's weight a
+    constant 1, variants ``atp-w1`` / ``cu-w1``; the full objective keeps Grassucci et al.'s α/β schedules)."""
     base, low, learned = f"CLIP (τ={temperature:g})", f"CLIP (τ={low_temperature:g})", "CLIP (learned τ)"
-    return {
-        base: ("clip", temperature, False),
-        "+ L_ATP + L_CU": ("full", temperature, False),
-        "+ L_ATP only (α = 1)": ("atp-w1", temperature, False),
-        "+ L_CU only (β = 1)": ("cu-w1", temperature, False),
-        low: ("clip", low_temperature, False),
-        f"+ L_ATP + L_CU (τ={low_temperature:g})": ("full", low_temperature, False),
-        learned: ("clip", CLIP_INITIAL_TEMPERATURE, True),
-        "+ L_ATP + L_CU (learned τ)": ("full", CLIP_INITIAL_TEMPERATURE, True),
-    }
+    rows = [
+        TwoTowerMethod(base, "clip", temperature),
+        TwoTowerMethod("+ L_ATP + L_CU", "full", temperature, compared_with=base),
+        TwoTowerMethod("+ L_ATP only (α = 1)", "atp-w1", temperature),
+        TwoTowerMethod("+ L_CU only (β = 1)", "cu-w1", temperature),
+        TwoTowerMethod(low, "clip", low_temperature, regime="low"),
+        TwoTowerMethod(f"+ L_ATP + L_CU (τ={low_temperature:g})", "full", low_temperature, regime="low",
+                       compared_with=low),
+        TwoTowerMethod(learned, "clip", CLIP_INITIAL_TEMPERATURE, learned=True, regime="learned"),
+        TwoTowerMethod("+ L_ATP + L_CU (learned τ)", "full", CLIP_INITIAL_TEMPERATURE, learned=True, regime="learned",
+                       compared_with=learned),
+    ]
+    return {m.name: m for m in rows}
 
 
 def regimes(temperature: float, low_temperature: float) -> dict[str, tuple[str, str]]:
-    """``regime -> (full objective, InfoNCE alone)``: the paired comparisons of 05 and 08, by method name."""
-    names = list(gap_closing_methods(temperature, low_temperature))
-    return {f"τ = {temperature:g}": (names[1], names[0]), f"τ = {low_temperature:g}": (names[5], names[4]),
-            "learned τ": (names[7], names[6])}
+    """``regime label -> (full objective, InfoNCE alone)``: the paired comparisons of 05 and 08, by method name,
+    read from the methods' ``compared_with`` (a row added to ``gap_closing_methods`` changes no pairing)."""
+    methods = gap_closing_methods(temperature, low_temperature)
+    pairs = {m.regime: (m.name, m.compared_with) for m in methods.values() if m.compared_with}
+    return {regime_label(r, temperature, low_temperature): pairs[r] for r in REGIMES if r in pairs}
+
+
+def reference_method(temperature: float, low_temperature: float, regime: str = "fixed") -> str:
+    """The name of InfoNCE alone in ``regime``: what the full objective is compared with there."""
+    return next(m.compared_with for m in gap_closing_methods(temperature, low_temperature).values()
+                if m.regime == regime and m.compared_with)
 
 
 @dataclass
@@ -138,7 +170,7 @@ class TowerSettings:
     text_encoder: str
     data_draw: str = "per-seed"
 
-    def methods(self) -> dict[str, tuple[str, float, bool]]:
+    def methods(self) -> dict[str, TwoTowerMethod]:
         """05's rows: ``gap_closing_methods`` at this run's temperatures."""
         return gap_closing_methods(self.temperature, self.low_temperature)
 
@@ -153,9 +185,10 @@ class TowerSettings:
     def jobs(self, draws: dict[int, CaptionedImages], folder: str | Path) -> dict[tuple[str, int], dict]:
         """``(method, seed) -> keyword arguments of train_or_load_tower``, method by method, seed by seed."""
         return {(name, s): dict(data=draws[s], folder=Path(folder),
-                                cfg=TwoTowerConfig(variant=variant, temperature=tau, learnable_temperature=learn,
-                                                   epochs=self.epochs, batch_size=self.batch_size, seed=s))
-                for name, (variant, tau, learn) in self.methods().items() for s in self.seeds}
+                                cfg=TwoTowerConfig(variant=m.variant, temperature=m.temperature,
+                                                   learnable_temperature=m.learned, epochs=self.epochs,
+                                                   batch_size=self.batch_size, seed=s))
+                for name, m in self.methods().items() for s in self.seeds}
 
 
 def settings(P, smoke: bool, epochs: int | None = None) -> TowerSettings:

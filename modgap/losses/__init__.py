@@ -17,7 +17,7 @@ Matching track (Niu et al., IEEE TIP, and the baselines it is compared with):
 """
 from modgap.losses.adversarial import adversarial_loss, domain_bce
 from modgap.losses.distribution_alignment import mmd_loss
-from modgap.losses.gap_closing import VARIANTS, GapClosingLoss
+from modgap.losses.gap_closing import VARIANTS, GapClosingLoss, Variant
 from modgap.losses.infonce import CLIP_INITIAL_TEMPERATURE, LearnableTemperature, info_nce
 from modgap.losses.multi_positive_infonce import multi_positive_info_nce
 from modgap.losses.pair_alignment import atp_loss
@@ -29,6 +29,6 @@ from modgap.losses.uniformity import cu_loss, group_centroids, pair_centroids, u
 
 __all__ = ["info_nce", "LearnableTemperature", "CLIP_INITIAL_TEMPERATURE", "atp_loss", "cu_loss", "uniformity", "pair_centroids",
            "group_centroids",
-           "alpha_schedule", "beta_schedule", "GapClosingLoss", "VARIANTS",
+           "alpha_schedule", "beta_schedule", "GapClosingLoss", "VARIANTS", "Variant",
            "multi_positive_info_nce", "transformation_loss", "reconstruction_loss", "adversarial_loss", "domain_bce",
            "perceptual_loss", "ssim", "ssim_loss", "mmd_loss"]

@@ -11,6 +11,8 @@ ispamm/ModGap trains its "ATP only" and "CU only" ablations in.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -20,17 +22,33 @@ from modgap.losses.pair_alignment import atp_loss
 from modgap.losses.schedules import alpha_schedule, beta_schedule
 from modgap.losses.uniformity import cu_loss
 
-VARIANTS = {  # (InfoNCE, L_ATP, L_CU)
-    "clip": (True, False, False),
-    "full": (True, True, True),
-    "atp": (True, True, False),
-    "cu": (True, False, True),
-    "atp+cu": (False, True, True),
-    "atp-w1": (True, True, False),
-    "cu-w1": (True, False, True),
+
+@dataclass(frozen=True)
+class Variant:
+    """Which terms a loss variant adds to its total, and how the extra terms are weighted: ``"scheduled"`` by α(p)
+    and β(p) (Grassucci et al.), ``"constant"`` by 1 throughout (the ``-w1`` ablations of ispamm/ModGap)."""
+
+    nce: bool
+    atp: bool
+    cu: bool
+    weights: str = "scheduled"
+
+    def atp_weight(self, progress: float) -> float:
+        return 1.0 if self.weights == "constant" else alpha_schedule(progress)
+
+    def cu_weight(self, progress: float) -> float:
+        return 1.0 if self.weights == "constant" else beta_schedule(progress)
+
+
+VARIANTS = {
+    "clip": Variant(nce=True, atp=False, cu=False),
+    "full": Variant(nce=True, atp=True, cu=True),
+    "atp": Variant(nce=True, atp=True, cu=False),
+    "cu": Variant(nce=True, atp=False, cu=True),
+    "atp+cu": Variant(nce=False, atp=True, cu=True),
+    "atp-w1": Variant(nce=True, atp=True, cu=False, weights="constant"),
+    "cu-w1": Variant(nce=True, atp=False, cu=True, weights="constant"),
 }
-#: variants whose extra terms have weight 1 throughout (the peers' ablations), not the α/β schedules
-FIXED_WEIGHTS = {"atp-w1", "cu-w1"}
 
 
 def _renamed_temperature(state_dict, prefix, *args):
@@ -49,7 +67,7 @@ class GapClosingLoss(nn.Module):
         if not temperature > 0:
             raise ValueError(f"temperature must be positive, got {temperature}")
         self.variant = variant
-        self.use_nce, self.use_atp, self.use_cu = VARIANTS[variant]
+        self.terms = VARIANTS[variant]
         #: τ as a parameter when it is learned (CLIP's logit scale), else None
         self.learned_temperature = LearnableTemperature(temperature) if learnable_temperature else None
         #: τ at the start: the fixed τ, or where a learned one starts
@@ -64,13 +82,14 @@ class GapClosingLoss(nn.Module):
         x, y = F.normalize(x, dim=1), F.normalize(y, dim=1)
         parts = {}
         total = x.new_zeros(())
-        if self.use_nce:
+        v = self.terms
+        if v.nce:
             parts["nce"] = info_nce(x, y, self.tau())
             total = total + parts["nce"]
-        if self.use_atp:
+        if v.atp:
             parts["atp"] = atp_loss(x, y)
-            total = total + (1.0 if self.variant in FIXED_WEIGHTS else alpha_schedule(progress)) * parts["atp"]
-        if self.use_cu:
+            total = total + v.atp_weight(progress) * parts["atp"]
+        if v.cu:
             parts["cu"] = cu_loss(x, y)
-            total = total + (1.0 if self.variant in FIXED_WEIGHTS else beta_schedule(progress)) * parts["cu"]
+            total = total + v.cu_weight(progress) * parts["cu"]
         return total, parts
