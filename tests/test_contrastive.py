@@ -181,3 +181,25 @@ def test_two_tower_methods_are_records_and_comparisons_go_by_name():
     reordered = {extra.name: extra, **methods}
     got = {m.regime: (m.name, m.compared_with) for m in reordered.values() if m.compared_with}
     assert [got[r] for r in ex.REGIMES] == list(pairs.values())
+
+
+def test_tower_embeddings_do_not_depend_on_the_callers_thread_count():
+    """05's and 06's evaluation ran on the kernel's threads, so two reruns differed in the 9th digit; embed now runs
+    on one thread, as training does."""
+    import torch
+
+    from modgap.contrastive.two_tower import TwoTowerConfig, build_two_tower
+
+    model = build_two_tower(TwoTowerConfig(variant="clip", seed=0), text_dim=384)
+    g = torch.Generator().manual_seed(0)
+    images, text = torch.rand(300, 1, 28, 28, generator=g), torch.randn(300, 384, generator=g)
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        a = model.embed(images, text)
+        torch.set_num_threads(1)
+        b = model.embed(images, text)
+    finally:
+        torch.set_num_threads(before)
+    assert (a[0] == b[0]).all() and (a[1] == b[1]).all()
+    assert torch.get_num_threads() == before

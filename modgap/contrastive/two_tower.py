@@ -56,12 +56,17 @@ class TwoTower(torch.nn.Module):
 
     @torch.no_grad()
     def embed(self, images: torch.Tensor, text: torch.Tensor, batch_size: int = 512):
-        """Raw (unnormalised) embeddings of paired inputs, as NumPy arrays (N, D)."""
+        """Raw (unnormalised) embeddings of paired inputs, as NumPy arrays (N, D). On one torch thread, as training
+        (``modgap.device.one_torch_thread``): the same model gives the same embeddings, to the bit, however busy
+        the machine is (on more threads the convolutions add in another order)."""
+        from modgap.device import one_torch_thread
+
         self.eval()
         xs, ys = [], []
-        for i in range(0, len(images), batch_size):
-            xs.append(self.image(images[i:i + batch_size]).float().cpu())
-            ys.append(self.text(text[i:i + batch_size]).float().cpu())
+        with torch.no_grad(), one_torch_thread():
+            for i in range(0, len(images), batch_size):
+                xs.append(self.image(images[i:i + batch_size]).float().cpu())
+                ys.append(self.text(text[i:i + batch_size]).float().cpu())
         return torch.cat(xs).numpy(), torch.cat(ys).numpy()
 
 
