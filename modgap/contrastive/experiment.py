@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from modgap.contrastive.two_tower import TwoTower, TwoTowerConfig, checkpoint_name, train_two_tower
+from modgap.contrastive.two_tower import TwoTower, TwoTowerConfig, checkpoint_name, train_or_load_two_tower
 from modgap.losses import CLIP_INITIAL_TEMPERATURE
 from modgap.parameters import at_least, between, one_of
 from modgap.seed import DATA_DRAWS, data_seed
@@ -111,11 +111,15 @@ class CaptionedImages:
     def test(self) -> np.ndarray:
         return ~self.train
 
+    def key(self) -> dict:
+        """What decides a model trained on these data besides its config (``checkpoint_name``'s ``data``)."""
+        extra = {} if self.caption_detail == "coarse" else {"captions": self.caption_detail}  # coarse: the old names
+        return dict(n_train=self.n_train, n_total=len(self.labels), data_seed=self.seed, text_encoder=self.text_encoder,
+                    **extra)
+
     def checkpoint(self, cfg: TwoTowerConfig, folder: str | Path) -> Path:
         """Where the model trained with ``cfg`` on these data is kept in ``folder``."""
-        extra = {} if self.caption_detail == "coarse" else {"captions": self.caption_detail}  # coarse: the old names
-        return Path(folder) / checkpoint_name(cfg, n_train=self.n_train, n_total=len(self.labels), data_seed=self.seed,
-                                              text_encoder=self.text_encoder, **extra)
+        return Path(folder) / checkpoint_name(cfg, **self.key())
 
 
 def captioned_images(seed: int, n_train: int, n_total: int = N_PAIRS, text_encoder: str = "minilm",
@@ -152,7 +156,7 @@ def train_or_load_tower(data: CaptionedImages, cfg: TwoTowerConfig, folder: str 
     """``(model, FitResult)`` for ``cfg`` trained on ``data``'s training pairs, loaded from ``folder`` when a
     complete checkpoint is there (``FitResult.epochs_run == 0``), else trained (or resumed) and kept there."""
     tr = data.train
-    return train_two_tower(cfg, data.images[tr], data.text[tr], device=device, checkpoint=data.checkpoint(cfg, folder))
+    return train_or_load_two_tower(cfg, data.images[tr], data.text[tr], folder, device=device, **data.key())
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from modgap.losses import GapClosingLoss
 from modgap.metrics import centroid_gap, cluster_scores, recall_at_k, true_pair_cosine
 from modgap.models import ImageTower, ProjectionHead, ScratchTextEncoder
 from modgap.seed import seeded
-from modgap.training import fit
+from modgap.training import FitResult, fit
 
 #: Bump when a change to the training code makes old checkpoints describe a different model.
 #: 2: a learned τ is clamped as a parameter after each step (it could lock at 0.01 before).
@@ -63,7 +63,7 @@ class TwoTower(torch.nn.Module):
 
         self.eval()
         xs, ys = [], []
-        with torch.no_grad(), one_torch_thread():
+        with one_torch_thread():
             for i in range(0, len(images), batch_size):
                 xs.append(self.image(images[i:i + batch_size]).float().cpu())
                 ys.append(self.text(text[i:i + batch_size]).float().cpu())
@@ -111,4 +111,14 @@ def evaluate(x: np.ndarray, y: np.ndarray, labels: np.ndarray, seed: int = 0) ->
     out.update(recall_at_k(x, y))
     out.update(cluster_scores(x, y, labels, seed=seed))
     return out
+
+
+def train_or_load_two_tower(cfg: TwoTowerConfig, images: torch.Tensor, text: torch.Tensor, folder: str | Path,
+                            device=None, **data) -> tuple[TwoTower, FitResult]:
+    """The one way a notebook gets a trained two-tower model (05, 06, 08, 09): loaded from
+    ``folder/checkpoint_name(cfg, **data)`` when a complete checkpoint is there (``FitResult.epochs_run == 0``),
+    else trained on ``images`` (N, 1, 28, 28) and ``text`` (N, ·) — or resumed — and kept there. ``data`` names
+    whatever decides the model besides ``cfg`` (the training set's size and seed, the text encoder, the captions),
+    so a changed setting never loads an old model."""
+    return train_two_tower(cfg, images, text, device=device, checkpoint=Path(folder) / checkpoint_name(cfg, **data))
 
