@@ -38,10 +38,10 @@ from pathlib import Path
 import numpy as np
 
 from modgap.metrics.clustering import cluster_assignments, v_measure
-from modgap.metrics.gap import domain_classifier_correct
+from modgap.metrics.gap import centroid_gap, domain_classifier_correct, mean_pairwise_cosine
 from modgap.metrics.mixed_search import mixed_outcomes, per_pair
 from modgap.metrics.normalize import l2_normalize
-from modgap.metrics.retrieval import hits_at_k
+from modgap.metrics.retrieval import hits_at_k, true_pair_cosine
 from modgap.metrics.uncertainty import LEVEL, Estimate, bca_interval
 
 MIN_PAIRS = 10
@@ -289,13 +289,6 @@ def _bca(values: np.ndarray, n_boot: int, level: float) -> Estimate:
     return bca_interval(values[0], values[1:1 + n_boot], values[1 + n_boot:], level, len(values) - 1 - n_boot)
 
 
-def _cone_draws(z: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """Mean cosine over ordered pairs of distinct draw positions, per row of counts c (…, N) summing to m:
-    (cᵀSc − m) / (m(m − 1)) (unit rows: each position's self-similarity is 1)."""
-    m = c.sum(1)
-    return (np.einsum("bi,ij,bj->b", c, z @ z.T, c) - m) / (m * (m - 1))
-
-
 def _top_share(delta: np.ndarray, k: int) -> np.ndarray:
     """(…,) share of ‖Δ‖² held by the k largest Δ_d² of each row of Δ (…, D)."""
     sq = np.sort(delta ** 2, axis=-1)[..., ::-1]
@@ -412,10 +405,10 @@ def audit(x, y, labels=None, n_boot: int = 1000, seed: int = 0, level: float = L
 
     est = {}
     delta = mean(x) - mean(y)  # (1 + B + N, D): Δ = mean(x̂) − mean(ŷ) under each weighting
-    est["centroid gap"] = est_of(np.linalg.norm(delta, axis=1))
-    est["true-pair cosine"] = est_of(mean((x * y).sum(1)))
+    est["centroid gap"] = est_of(centroid_gap(x, y, normalize=False, weights=c))
+    est["true-pair cosine"] = est_of(true_pair_cosine(x, y, weights=c))
     for name, z in (("x", x), ("y", y)):
-        est[f"cone of {name} (mean cosine, i≠j)"] = est_of(_cone_draws(z, c))
+        est[f"cone of {name} (mean cosine, i≠j)"] = est_of(mean_pairwise_cosine(z, weights=c))
     correct, ix, iy = domain_classifier_correct(x, y, seed=seed, max_samples=n, return_index=True, paired=True)
     per_pair = np.zeros(n)  # each pair: the share of its two samples the held-out classifier got right
     np.add.at(per_pair, ix, correct[:n] / 2)
@@ -449,8 +442,8 @@ def audit(x, y, labels=None, n_boot: int = 1000, seed: int = 0, level: float = L
 def _scores(x, y, c, labels=None) -> dict:
     """The closer-comparison metrics of unit rows x, y under each row of pair counts c (…, N)."""
     m = c.sum(1)
-    out = {"centroid gap": np.linalg.norm((c @ x - c @ y) / m[:, None], axis=1),
-           "true-pair cosine": c @ (x * y).sum(1) / m}
+    out = {"centroid gap": centroid_gap(x, y, normalize=False, weights=c),
+           "true-pair cosine": true_pair_cosine(x, y, weights=c)}
     for direction, hits in hits_at_k(x, y, 1).items():
         out[f"R@1 {direction}"] = c @ hits / m
     for name, v in per_pair(mixed_outcomes(x, y)).items():  # one index of both modalities (GR-CLIP's setting)

@@ -76,3 +76,21 @@ def test_the_audit_reads_the_same_file_given_twice_as_inseparable(tmp_path):
     x = np.random.default_rng(1).normal(size=(120, 16))
     sep = audit(x, x, n_boot=100).estimates["separability (domain-classifier accuracy)"]
     assert abs(sep.value - 0.5) < 0.06, sep
+
+
+def test_weighted_gap_pair_cosine_and_cone_equal_the_metric_on_the_resampled_rows():
+    """The audit's bootstrap reads each metric under pair counts (``weights``); one implementation per quantity:
+    under the counts of a draw, each equals the plain metric on the rows drawn."""
+    from modgap.metrics.gap import mean_pairwise_cosine
+    from modgap.metrics.retrieval import true_pair_cosine
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(40, 6)) + 1.0, rng.normal(size=(40, 6))
+    draws = rng.integers(0, 40, size=(3, 40))
+    counts = np.stack([np.bincount(d, minlength=40) for d in draws])
+    for d, got_gap, got_cos, got_cone in zip(draws, centroid_gap(x, y, weights=counts),
+                                             true_pair_cosine(x, y, weights=counts),
+                                             mean_pairwise_cosine(x, weights=counts)):
+        assert got_gap == pytest.approx(centroid_gap(x[d], y[d]), rel=1e-12)
+        assert got_cos == pytest.approx(true_pair_cosine(x[d], y[d]), rel=1e-12)
+        assert got_cone == pytest.approx(mean_pairwise_cosine(x[d]), rel=1e-12)

@@ -14,22 +14,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from modgap.metrics.gap import mean_pairwise_cosine  # noqa: F401  (the cone: one implementation, in metrics)
 from modgap.metrics.normalize import l2_normalize
-
-
-def mean_pairwise_cosine(z) -> float:
-    """Mean of cos(z_i, z_j) over the n(n − 1) ordered pairs i ≠ j of the rows of z (N, D), in O(N·D):
-
-        (‖Σ_i ẑ_i‖² − n) / (n(n − 1)),    ẑ = z / ‖z‖
-
-    (the sum of every cosine, diagonal included, is ‖Σ ẑ‖²; the diagonal adds n). A row given twice (a bootstrap
-    draw) is two rows, and their cosine 1 counts."""
-    z = l2_normalize(np.asarray(z, np.float64).reshape(len(z), -1))
-    n = len(z)
-    if n < 2:
-        raise ValueError("need at least 2 vectors")
-    s = z.sum(0)
-    return float((s @ s - n) / (n * (n - 1)))
 
 
 @torch.no_grad()

@@ -30,12 +30,43 @@ def _check_pair(x, y):
     return x, y
 
 
-def centroid_gap(x, y, normalize: bool = True) -> float:
-    """``‖mean(x̂) − mean(ŷ)‖`` over L2-normalised rows (raw rows with ``normalize=False``)."""
+def _weighted_means(v, weights):
+    """Means of the rows of v (N, …) under each row of ``weights`` (B, N) (counts of a bootstrap draw, 0/1 of a
+    subset): (B, …)."""
+    w = np.asarray(weights, dtype=float)
+    return w @ v / w.sum(1).reshape((-1,) + (1,) * (np.ndim(v) - 1))
+
+
+def centroid_gap(x, y, normalize: bool = True, weights=None):
+    """``‖mean(x̂) − mean(ŷ)‖`` over L2-normalised rows (raw rows with ``normalize=False``). With ``weights``
+    (B, N) over the pairs (bootstrap counts: the audit), the gap under each weighting, an array (B,)."""
     x, y = _check_pair(x, y)
     if normalize:
         x, y = l2_normalize(x), l2_normalize(y)
+    if weights is not None:
+        return np.linalg.norm(_weighted_means(x, weights) - _weighted_means(y, weights), axis=1)
     return float(np.linalg.norm(x.mean(0) - y.mean(0)))
+
+
+def mean_pairwise_cosine(z, weights=None):
+    """The cone of one modality: the mean of cos(z_i, z_j) over the n(n − 1) ordered pairs i ≠ j of the rows of z
+    (N, D), in O(N·D):
+
+        (‖Σ_i ẑ_i‖² − n) / (n(n − 1)),    ẑ = z / ‖z‖
+
+    (the sum of every cosine, diagonal included, is ‖Σ ẑ‖²; the diagonal adds n). A row given twice (a bootstrap
+    draw) is two rows, and their cosine 1 counts. With ``weights`` (B, N) of row counts c summing to m, per
+    weighting (an array (B,)): (‖Σ_i c_i ẑ_i‖² − m) / (m(m − 1))."""
+    z = l2_normalize(np.asarray(z, np.float64).reshape(len(z), -1))
+    if weights is not None:
+        c = np.asarray(weights, dtype=float)
+        s, m = c @ z, c.sum(1)
+        return ((s * s).sum(1) - m) / (m * (m - 1))
+    n = len(z)
+    if n < 2:
+        raise ValueError("need at least 2 vectors")
+    s = z.sum(0)
+    return float((s @ s - n) / (n * (n - 1)))
 
 
 def _domain_cv(x, y, seed: int, folds: int, max_samples: int, groups=None, paired: bool = False):

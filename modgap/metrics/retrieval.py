@@ -57,7 +57,12 @@ def recall_at_k(x, y, ks=(1, 5, 10)) -> dict:
             for k in ks for name, (a, t) in counts.items()}
 
 
-def true_pair_cosine(x, y) -> float:
-    """Mean cos(x_i, y_i) over true pairs."""
+def true_pair_cosine(x, y, weights=None):
+    """Mean cos(x_i, y_i) over true pairs; with ``weights`` (B, N) over the pairs, the weighted mean under each
+    weighting (an array (B,))."""
     x, y = l2_normalize(x), l2_normalize(y)
-    return float((x * y).sum(1).mean())
+    cos = (x * y).sum(1)
+    if weights is not None:
+        w = np.asarray(weights, dtype=float)
+        return w @ cos / w.sum(1)
+    return float(cos.mean())
