@@ -70,7 +70,7 @@ def _marrnet(runs):
 
 def _occlusion(runs):
     claims = _claims(runs, "04_occlusion")
-    assert "c4.gap-tracks-robustness" in set(claims.id) and claims.id.str.startswith("c4.more-robust.").sum() >= 4
+    assert "c4.gap-tracks-robustness" in set(claims.id) and claims.id.str.startswith("c4.better-under-occlusion.").sum() >= 4
 
 
 def _closing(runs):

@@ -6,10 +6,10 @@ import torch
 from modgap.contrastive.occluded_towers import (
     curve,
     gap,
-    gap_robustness_correlation,
     occluded_columns,
     robustness,
     robustness_difference,
+    tower_gap_robustness_correlation,
 )
 from modgap.metrics import centroid_gap
 from modgap.metrics.per_query import PerQuery
@@ -59,16 +59,16 @@ def test_the_correlation_finds_a_known_negative_relation_and_its_interval_exclud
     for i, (g, keep) in enumerate(settings):  # two methods × four seeds
         related.add("", f"m{i % 2}", i // 2, **_synthetic(g, keep, seed=i))
         unrelated.add("", f"m{i % 2}", i // 2, **_synthetic(g, 0.5, seed=10 + i))  # no relation
-    est = gap_robustness_correlation(related, FRACTIONS, "R@1", n_boot=200, seed=0)
+    est = tower_gap_robustness_correlation(related, FRACTIONS, "R@1", n_boot=200, seed=0)
     assert est.value < -0.9 and est.high < 0  # sampled hits: nearly, not exactly, monotone
     assert est.n_seeds == 4  # the seeds, each bringing its two models, not eight independent models
-    est0 = gap_robustness_correlation(unrelated, FRACTIONS, "R@1", n_boot=200, seed=0)
+    est0 = tower_gap_robustness_correlation(unrelated, FRACTIONS, "R@1", n_boot=200, seed=0)
     assert est0.low < 0 < est0.high
     two = PerQuery()
     two.add("", "a", 0, **_synthetic(0.1, 0.9))
     two.add("", "b", 0, **_synthetic(0.5, 0.9))
     with pytest.raises(ValueError, match="at least 3"):
-        gap_robustness_correlation(two, FRACTIONS)
+        tower_gap_robustness_correlation(two, FRACTIONS)
 
 
 def test_paired_robustness_difference_is_zero_against_itself_and_signed_otherwise():
@@ -85,3 +85,10 @@ def test_paired_robustness_difference_is_zero_against_itself_and_signed_otherwis
         robustness_difference(r, "a", "other draw", FRACTIONS)
     with pytest.raises(ValueError, match="stratum '' has 200 queries"):
         r.add("", "c", 0, **_synthetic(0.2, 0.3, n=100))
+
+
+def test_share_kept_is_the_one_robustness_with_zero_for_nothing_to_keep():
+    from modgap.metrics.robustness import share_kept
+
+    assert share_kept(0.3, 0.6) == pytest.approx(0.5) and share_kept(0.2, 0.0) == 0.0
+    np.testing.assert_allclose(share_kept(np.array([0.3, 0.2, 0.0]), np.array([0.6, 0.0, 0.5])), [0.5, 0.0, 0.0])

@@ -30,7 +30,7 @@ from modgap.metrics.gap import centroid_gap
 from modgap.metrics.normalize import l2_normalize
 from modgap.metrics.per_query import PerQuery
 from modgap.metrics.retrieval import hits_at_k
-from modgap.metrics.robustness import occlusion_auc
+from modgap.metrics.robustness import occlusion_auc, share_kept
 from modgap.metrics.uncertainty import Estimate
 
 METRICS = ("R@1", "V-Measure")
@@ -79,7 +79,7 @@ def curve(cell, metric: str, q: np.ndarray | None = None) -> np.ndarray:
 def robustness(cell, metric: str, fractions, q: np.ndarray | None = None) -> float:
     """The share of the clean score kept over the occlusion range, AUC / score at 0 (0 when the clean score is 0)."""
     c = curve(cell, metric, q)
-    return float(occlusion_auc(fractions, c) / c[0]) if c[0] > 0 else 0.0
+    return share_kept(occlusion_auc(fractions, c), c[0])
 
 
 def robustness_of(metric: str, fractions):
@@ -94,7 +94,7 @@ def gap(cell, q: np.ndarray | None = None) -> float:
     return centroid_gap(cell["x"][q], cell["y"][q], normalize=False)
 
 
-def gap_robustness_correlation(results: PerQuery, fractions, metric: str = "R@1", n_boot: int = 1000,
+def tower_gap_robustness_correlation(results: PerQuery, fractions, metric: str = "R@1", n_boot: int = 1000,
                                seed: int = 0, stratum: Hashable = "") -> Estimate:
     """Spearman ρ between each model's gap and its robustness, over every model of ``results`` (every method
     and seed), with a bootstrap that resamples the seeds — a seed brings all its models, which share its data —

@@ -4,7 +4,7 @@
 - ``reference_regions``: where a matcher *should* look, to compare with;
 - ``occluded_scores``: each probe's rank-1 hit and AP as more of it, or of the gallery, is hidden (the units of
   robustness intervals; 04 and 08 score every matcher with it);
-- ``gap_robustness_correlation``: Niu et al.'s indicator over the trained matchers, ρ(gap, robustness), with
+- ``matcher_gap_robustness_correlation``: Niu et al.'s indicator over the trained matchers, ρ(gap, robustness), with
   an interval over seeds (each with all its models) and task–method cells.
 
 The occluders themselves are ``modgap.data.occluders`` (shared with the contrastive track); robustness as
@@ -101,8 +101,8 @@ def occluded_scores(model, T, fractions, kind: str, seed: int = 0, side: str = "
             for f in fractions]
 
 
-def gap_robustness_correlation(models, gap: str = "feature_domain_acc", robust: str = "robustness",
-                               n_boot: int = 1000, seed: int = 0):
+def matcher_gap_robustness_correlation(models, gap: str = "feature_domain_acc", robust: str = "robustness",
+                                       n_boot: int = 1000, seed: int = 0):
     """Spearman ρ between each trained matcher's gap and its robustness (columns ``gap`` and ``robust`` of
     ``models``, a table with one row per ``task``, ``method`` and ``seed``), with an interval whose top level is
     the seeds — a seed brings all its models, which share its data — and whose lower level is the

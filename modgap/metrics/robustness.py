@@ -6,13 +6,21 @@ A model's score s(f) (rank-1, R@1, V-Measure) is measured at occluded fractions 
     drop at 30% = (s(0) − s(0.3)) / s(0)
 
 **Robustness** means one thing in this collection: the share of its clean score a model keeps over the occlusion
-range, AUC / s(0) (04's indicator, 08's towers and matchers: ``modgap.contrastive.occluded_towers.robustness``
-and the notebooks' ``AUC / clean``). The AUC itself is "the score under occlusion" (04's MarrNet-against-baseline
-claims compare it), not robustness: a model poor to begin with can keep all of its little.
+range, AUC / s(0) (``share_kept``: 04's indicator, 08's towers and matchers). The AUC itself is "the score under
+occlusion" (04's MarrNet-against-baseline claims compare it, ids ``c4.better-under-occlusion.*``), not
+robustness: a model poor to begin with can keep all of its little.
 """
 from __future__ import annotations
 
 import numpy as np
+
+
+def share_kept(auc, clean):
+    """Robustness: the share of the clean score kept over the occlusion range, AUC / s(0); 0 where the clean score
+    is 0 (nothing to keep). Scalars, arrays or pandas Series, elementwise."""
+    auc, clean = np.asarray(auc, dtype=float), np.asarray(clean, dtype=float)
+    out = np.divide(auc, clean, out=np.zeros(np.broadcast(auc, clean).shape), where=clean > 0)
+    return float(out) if out.ndim == 0 else out
 
 
 def robustness_summary(fractions, scores) -> dict:
