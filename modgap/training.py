@@ -150,16 +150,72 @@ def fit(modules: dict[str, nn.Module], step: Callable[[torch.Tensor, float], tup
         return _fit(**arguments)
 
 
-def _fit(modules, step, n_samples, epochs, batch_size, lr, weight_decay, seed, checkpoint, device, amp, progress_bar,
-         desc, drop_last, lr_schedule, validate, patience, validate_from) -> FitResult:
+def _check_arguments(n_samples, epochs, batch_size, lr_schedule, validate, patience) -> None:
     if lr_schedule not in ("constant", "cosine"):
         raise ValueError(f"lr_schedule must be 'constant' or 'cosine', got {lr_schedule!r}")
     if (validate is None) != (patience < 1):
         raise ValueError(f"early stopping needs both validate and patience >= 1, got validate={validate}, patience={patience}")
     if epochs < 0 or batch_size < 1 or n_samples < 1:
         raise ValueError(f"need epochs ≥ 0, batch_size ≥ 1, n_samples ≥ 1; got {epochs}, {batch_size}, {n_samples}")
-    if drop_last and n_samples < batch_size:
-        batch_size = n_samples
+
+
+def _resume(ckpt: Path, modules, opt, device, validate, result: FitResult):
+    """Load a checkpoint's weights, optimiser, random states and history into the run; returns the early-stopping
+    state it kept (None without early stopping)."""
+    try:
+        state = torch.load(ckpt, map_location=device, weights_only=True)
+        for name, m in modules.items():
+            m.load_state_dict(state["modules"][name])
+        opt.load_state_dict(state["optimizer"])
+    except Exception as exc:
+        raise RuntimeError(f"checkpoint {ckpt} cannot be used ({checkpoint_problem(exc)}); "
+                           "delete it to train from scratch") from None
+    _restore_rng(state, device)
+    result.start_epoch = int(state["epoch"])
+    result.history = list(state["history"])
+    return state.get("early") if validate is not None else None
+
+
+def _one_batch(step, idx, progress, opt, modules, device, use_amp, lr, lr_schedule, where: tuple[str, int, int]):
+    """One optimiser step on the batch ``idx``; returns the loss and the step's logs. ``where``: (the training's
+    name, epoch, batch), for the error a non-finite loss raises."""
+    with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=use_amp):
+        loss, logs = step(idx, progress)
+    if not torch.isfinite(loss):
+        raise FloatingPointError(
+            f"{where[0]}: the loss became {loss.item()} at epoch {where[1]}, batch {where[2]} "
+            f"(parts: { {k: float(v.detach() if torch.is_tensor(v) else v) for k, v in logs.items()} }); "
+            "lower the learning rate or check the inputs")
+    if lr_schedule == "cosine":  # a function of progress alone, so a resumed run follows the same curve
+        for group in opt.param_groups:
+            group["lr"] = lr * 0.5 * (1.0 + math.cos(math.pi * progress))
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+    for m in modules.values():  # e.g. a learned temperature clamps its parameter (open_clip's clamp_)
+        for sub in m.modules():
+            if hasattr(sub, "after_optimizer_step"):
+                sub.after_optimizer_step()
+    return loss, logs
+
+
+def _add_logs(sums: dict, loss, logs: dict) -> None:
+    sums["loss"] = sums.get("loss", 0.0) + float(loss.detach())
+    for k, v in logs.items():
+        sums[k] = sums.get(k, 0.0) + float(v.detach() if torch.is_tensor(v) else v)
+
+
+def _end_with_best(early, modules, result: FitResult) -> None:
+    """Early stopping ends with the best epoch's weights."""
+    if early["weights"] is not None:
+        for name, m in modules.items():
+            m.load_state_dict(early["weights"][name])
+    result.best_epoch, result.stopped_early = early["best_epoch"], early["stopped"]
+
+
+def _optimiser(modules, lr, weight_decay, device, amp):
+    """Adam over the trainable parameters of ``modules``; returns it, the device they train on and whether bf16
+    autocast runs (on a CUDA device, ``amp`` "auto" or "bf16")."""
     params = [p for m in modules.values() for p in m.parameters() if p.requires_grad]
     if not params:
         raise ValueError("no trainable parameters in modules")
@@ -167,34 +223,34 @@ def _fit(modules, step, n_samples, epochs, batch_size, lr, weight_decay, seed, c
     # fused: one kernel for the whole update instead of a few per tensor (~10% of a small model's CPU step)
     fused = all(p.device.type in ("cpu", "cuda") and p.is_floating_point() for p in params)  # where torch has the kernel
     opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay, fused=fused)
-    use_amp = device.type == "cuda" and amp in ("auto", "bf16")
+    return opt, device, device.type == "cuda" and amp in ("auto", "bf16")
+
+
+def _progress_bar(total: int, initial: int, desc: str):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, initial=initial, desc=desc, leave=False)
+
+
+def _fit(modules, step, n_samples, epochs, batch_size, lr, weight_decay, seed, checkpoint, device, amp, progress_bar,
+         desc, drop_last, lr_schedule, validate, patience, validate_from) -> FitResult:
+    _check_arguments(n_samples, epochs, batch_size, lr_schedule, validate, patience)
+    if drop_last and n_samples < batch_size:
+        batch_size = n_samples
+    opt, device, use_amp = _optimiser(modules, lr, weight_decay, device, amp)
     result = FitResult()
     early = None  # early stopping's state: best score and epoch, epochs without progress, best weights
 
     ckpt = Path(checkpoint) if checkpoint is not None else None
     if ckpt is not None and ckpt.exists():
-        try:
-            state = torch.load(ckpt, map_location=device, weights_only=True)
-            for name, m in modules.items():
-                m.load_state_dict(state["modules"][name])
-            opt.load_state_dict(state["optimizer"])
-        except Exception as exc:
-            raise RuntimeError(f"checkpoint {ckpt} cannot be used ({checkpoint_problem(exc)}); "
-                               "delete it to train from scratch") from None
-        _restore_rng(state, device)
-        result.start_epoch = int(state["epoch"])
-        result.history = list(state["history"])
-        early = state.get("early") if validate is not None else None
+        early = _resume(ckpt, modules, opt, device, validate, result)
     else:  # random draws inside step (augmentation) depend on the seed alone, not on what ran before
         torch.manual_seed(seed)
 
     n_batches = n_samples // batch_size if drop_last else -(-n_samples // batch_size)
     total = epochs * n_batches
-    bar = None
-    if progress_bar and PROGRESS_BARS and result.start_epoch < epochs:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=total, initial=result.start_epoch * n_batches, desc=desc, leave=False)
+    bar = _progress_bar(total, result.start_epoch * n_batches, desc) if (
+        progress_bar and PROGRESS_BARS and result.start_epoch < epochs) else None
     if validate is not None and early is None:
         early = {"best": -math.inf, "best_epoch": 0, "bad": 0, "stopped": False, "weights": None}
     for m in modules.values():
@@ -207,45 +263,24 @@ def _fit(modules, step, n_samples, epochs, batch_size, lr, weight_decay, seed, c
         for b in range(n_batches):
             idx = order[b * batch_size:(b + 1) * batch_size]
             progress = (epoch * n_batches + b) / max(total, 1)
-            with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=use_amp):
-                loss, logs = step(idx, progress)
-            if not torch.isfinite(loss):
-                raise FloatingPointError(
-                    f"{desc}: the loss became {loss.item()} at epoch {epoch + 1}, batch {b + 1} "
-                    f"(parts: { {k: float(v.detach() if torch.is_tensor(v) else v) for k, v in logs.items()} }); "
-                    "lower the learning rate or check the inputs")
-            if lr_schedule == "cosine":  # a function of progress alone, so a resumed run follows the same curve
-                for group in opt.param_groups:
-                    group["lr"] = lr * 0.5 * (1.0 + math.cos(math.pi * progress))
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            for m in modules.values():  # e.g. a learned temperature clamps its parameter (open_clip's clamp_)
-                for sub in m.modules():
-                    if hasattr(sub, "after_optimizer_step"):
-                        sub.after_optimizer_step()
-            sums["loss"] = sums.get("loss", 0.0) + float(loss.detach())
-            for k, v in logs.items():
-                sums[k] = sums.get(k, 0.0) + float(v.detach() if torch.is_tensor(v) else v)
+            loss, logs = _one_batch(step, idx, progress, opt, modules, device, use_amp, lr, lr_schedule,
+                                    (desc, epoch + 1, b + 1))
+            _add_logs(sums, loss, logs)
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(epoch=epoch + 1, loss=f"{float(loss.detach()):.3f}", refresh=False)
         result.history.append({"epoch": epoch + 1, **{k: v / n_batches for k, v in sums.items()}})
         result.epochs_run += 1
-        if early is not None:
-            if epoch + 1 >= validate_from:
-                _early_stopping_step(early, modules, validate, patience, epoch + 1, result.history[-1])
+        if early is not None and epoch + 1 >= validate_from:
+            _early_stopping_step(early, modules, validate, patience, epoch + 1, result.history[-1])
         if ckpt is not None:
             _save(ckpt, {"modules": {n: m.state_dict() for n, m in modules.items()}, "optimizer": opt.state_dict(),
                          "epoch": epoch + 1, "history": result.history, **_rng_state(device),
                          **({"early": early} if early is not None else {})})
     if bar is not None:
         bar.close()
-    if early is not None:  # end with the best epoch's weights
-        if early["weights"] is not None:
-            for name, m in modules.items():
-                m.load_state_dict(early["weights"][name])
-        result.best_epoch, result.stopped_early = early["best_epoch"], early["stopped"]
+    if early is not None:
+        _end_with_best(early, modules, result)
     for m in modules.values():
         m.eval()
     return result
