@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from modgap.paths import REPO_ROOT
-from modgap.tooling import checks
+from modgap.tooling import exercise_checks as checks
 from modgap.tooling.assignments import ASSIGNMENT, exercises
 
 # a plausible wrong answer per exercise (one body per solution cell, replacing the student's stub), and a phrase
@@ -103,7 +103,7 @@ def test_feedback_names_what_is_wrong_without_giving_the_answer(course):
         assert hint in html.replace("&#8800;", "≠"), (src.stem, hint)
         assert not any(line in html for line in _solution_lines(nbformat.read(src, as_version=4))
                        if line not in "\n".join(WRONG[src.stem][0])), src.stem
-        # the message only: no line of checks.py, no path of the instructor's machine
+        # the message only: no line of exercise_checks.py, no path of the instructor's machine
         assert "checks.py" not in html and str(REPO_ROOT) not in html, src.stem
         # its equations are typeset offline: MathJax from the course folder, not a CDN
         assert "cdnjs" not in html and "https://" not in "".join(re.findall(r'<script src="([^"]*)"', html))

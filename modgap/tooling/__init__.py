@@ -4,7 +4,7 @@
 - ``runner``: ``python -m modgap.tooling.runner`` executes the numbered notebooks (``make run``);
 - ``sweep``: ``python -m modgap.tooling.sweep`` runs one notebook over a YAML grid, locally or on Dask;
 - ``assignments``: student notebooks generated from the solution notebooks (``make assignments``);
-- ``checks``: the check cells of the exercises;
+- ``exercise_checks``: the graded check cells of the exercises (nbgrader);
 - ``book``: a Jupyter Book of one run, offline (``make book``; ``make report`` is the same);
 - ``ledger``: the claims ledger published into ``results/`` and the README (``make reference``);
 - ``timings``: the timing block of docs/speed.md, from ``results/timings.json`` (``benchmarks/timings.py``);

@@ -2,7 +2,7 @@
 
 Each exercise notebook carries nbgrader's cell metadata: a *solution* cell whose answer lies between
 ``### BEGIN SOLUTION`` and ``### END SOLUTION``, and *graded* test cells (locked, with points) that call
-``modgap.tooling.checks`` — checks that test hand-derivable cases and name what is wrong, and import no
+``modgap.tooling.exercise_checks`` — checks that test hand-derivable cases and name what is wrong, and import no
 reference solution. nbgrader itself does the rest:
 
     python -m modgap.tooling.assignments [--course assignments]      (make assignments)
