@@ -150,3 +150,13 @@ def test_a_clipped_interval_stays_in_range_and_keeps_its_verdict():
     c = e.clipped(-1.0, 1.0)
     assert (c.value, c.low, c.high, c.n_seeds) == (0.4, -0.6, 1.0, 5)
     assert verdict(c, "<") == verdict(e, "<") and verdict(c, ">") == verdict(e, ">")
+
+
+def test_the_percentile_interval_is_numpys_and_can_be_made_to_hold_the_estimate():
+    from modgap.metrics.uncertainty import percentile_interval
+
+    draws = np.random.default_rng(0).normal(size=4000)
+    e = percentile_interval(0.1, draws, n_queries=7)
+    assert (e.low, e.high) == tuple(np.quantile(draws, [0.025, 0.975])) and e.n_seeds == 0 and e.n_queries == 7
+    off = percentile_interval(5.0, draws, hold_value=True)  # all draws miss the estimate: the interval reaches it
+    assert off.high == 5.0 and off.low == e.low

@@ -46,8 +46,17 @@ Statistics that are not a mean over queries (the centroid gap, V-Measure, a corr
 
 ``verdict`` turns an interval into a claim's verdict: *reproduced* when the interval lies wholly on the side
 the claim predicts, *not reproduced* when it lies wholly on the other side (it excludes the claim),
-*inconclusive* when it holds both, and *too few seeds* below ``MIN_SEEDS``. ``bca_interval`` is the one-level
-BCa interval the audit of fixed embeddings uses (``modgap.audit``).
+*inconclusive* when it holds both, and *too few seeds* below ``MIN_SEEDS``.
+
+**Which interval, when.** This module owns every interval a notebook reports; a notebook never computes one by hand.
+
+- Trained models, seeds × test items: ``bootstrap_mean`` / ``bootstrap_statistic`` / ``bootstrap_stratified``,
+  the t-calibrated hierarchical bootstrap above (02–06, 08, through ``modgap.metrics.per_query.PerQuery``).
+- One fixed set of items, no seed level (the audit of fixed embeddings, 09): ``bca_interval``, the one-level BCa
+  interval, second-order accurate for smooth statistics of one sample (a gap, a cosine, an accuracy).
+- A statistic with no jackknife to speak of, or two independent groups resampled each within itself (the argmin of a
+  loss on a grid, 09; 01's difference of two groups' shares): ``percentile_interval``, the plain percentile
+  interval, optionally widened to hold the estimate (a grid argmin whose draws all fall one step off it).
 """
 from __future__ import annotations
 
@@ -240,6 +249,17 @@ def tost_p_value(est: Estimate, low: float, high: float) -> float:
     (low, high)": the larger p of "≤ low" and "≥ high". Below α = 1 − level exactly when the (1 − 2α) interval
     (90% for a 95% level) lies inside the bounds; at a true value on a bound it is declared in at most α of runs."""
     return max(one_sided_p_value(est, low, above=True), one_sided_p_value(est, high, above=False))
+
+
+def percentile_interval(value: float, draws, level: float = LEVEL, n_queries: int = 0,
+                        hold_value: bool = False) -> Estimate:
+    """The percentile bootstrap interval of ``draws`` around the estimate ``value`` (no seed level: ``n_seeds`` 0).
+    ``hold_value``: widen it to hold ``value`` where the draws all miss it (a statistic on a grid)."""
+    draws = _checked(draws)
+    lo, hi = (float(q) for q in np.quantile(draws, [round((1 - level) / 2, 12), round((1 + level) / 2, 12)]))
+    if hold_value:
+        lo, hi = min(lo, float(value)), max(hi, float(value))
+    return Estimate(float(value), lo, hi, level, 0, n_queries)
 
 
 def bca_interval(value: float, draws, jackknife, level: float = LEVEL, n_queries: int = 0) -> Estimate:
