@@ -342,8 +342,18 @@ def family_summary(table):
               f"{g.value.min():.3g} to {g.value.max():.3g}"
         rows.append({"family": fam, "claim": _common_statement(list(g.claim)),
                      "claims": len(g), "raw": counts(g.verdict), "adjusted": counts(g.verdict_adjusted),
+                     "decided": int(g.verdict_adjusted.isin(DECIDED).sum()),
                      "statistic": statistic_family(g.statistic.iloc[0]), "estimates": est})
     return pd.DataFrame(rows)
+
+
+#: the verdicts that decide a claim (the rest: inconclusive, too few seeds)
+DECIDED = ("reproduced", "not reproduced", "no meaningful difference")
+
+
+def _decided(table) -> str:
+    k = int(table.verdict_adjusted.isin(DECIDED).sum())
+    return f"{k} of {len(table)} ({100 * k / max(len(table), 1):.0f}%)"
 
 
 def readme_blocks(table, seconds: dict | None = None, other=None, profile: str = "full") -> tuple[str, str]:
@@ -355,29 +365,30 @@ def readme_blocks(table, seconds: dict | None = None, other=None, profile: str =
     raw, adj = table.verdict.value_counts(), table.verdict_adjusted.value_counts()
     seeds = sorted({int(n) for n in table.n_seeds if n > 0})
     both = other is not None
-    lines = ["| family | claim | claims | full: raw | full: Holm-adjusted | estimates |" + (" default: Holm-adjusted |" if both else ""),
-             "|---|---|---|---|---|---|" + ("---|" if both else "")]
+    lines = ["| family | claim | claims | full: raw | full: Holm-adjusted | full: decided | estimates |"
+             + (" default: Holm-adjusted |" if both else ""), "|---|---|---|---|---|---|---|" + ("---|" if both else "")]
     if both:
         other = with_verdicts(other)
         summary_other = family_summary(other).set_index("family")
     for r in family_summary(table).itertuples():
-        line = f"| `{r.family}` | {r.claim} | {r.claims} | {r.raw} | **{r.adjusted}** | {r.estimates} |"
+        line = f"| `{r.family}` | {r.claim} | {r.claims} | {r.raw} | **{r.adjusted}** | {r.decided} of {r.claims} | {r.estimates} |"
         if both:
             line += f" {summary_other.adjusted.get(r.family, '—')} |"
         lines.append(line)
     if both:  # families only the default reference has (a notebook the full one predates)
         for fam, r in summary_other.iterrows():
             if fam not in set(table.family):
-                lines.append(f"| `{fam}` | {r.claim} | {r.claims} | — | — | default: {r.estimates} | {r.adjusted} |")
+                lines.append(f"| `{fam}` | {r.claim} | {r.claims} | — | — | — | default: {r.estimates} | {r.adjusted} |")
     ledger = "results/ledger.md" if profile == "full" else f"results/{profile}/ledger.md"
     md = (f"{len(table)} claims in {table.family.nunique()} families. {profile.capitalize()} profile, Holm-adjusted "
           "within each family: " + ", ".join(f"{adj.get(v, 0)} {v}" for v in verdicts_of(table)) + "; raw: "
           + ", ".join(f"{raw.get(v, 0)} {v}" for v in verdicts_of(table))
-          + f" (model seeds per claim: {', '.join(map(str, seeds)) or '—'}; every claim: `{ledger}`)")
+          + f" (model seeds per claim: {', '.join(map(str, seeds)) or '—'}; every claim: `{ledger}`). Decided after "
+          f"Holm: {_decided(table)}")
     if both:
         oadj = other.verdict_adjusted.value_counts()
         md += (". Default profile (`results/default/`), Holm-adjusted: "
-               + ", ".join(f"{oadj.get(v, 0)} {v}" for v in verdicts_of(other)))
+               + ", ".join(f"{oadj.get(v, 0)} {v}" for v in verdicts_of(other)) + f"; decided: {_decided(other)}")
     if not judged_with_sesoi(table) or both and not judged_with_sesoi(other):
         md += (". A reference run before the plan fixed each family's smallest effect of interest "
                "(`results/claims_plan.yaml`, `families:`) cannot answer \"no meaningful difference\": its claims carry none")
@@ -430,6 +441,10 @@ def publish(runs_dir, results_dir, readme=None, notebooks: list[str] | None = No
             if (runs_dir / name / f).exists():
                 (results_dir / name).mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(runs_dir / name / f, results_dir / name / f)
+    for outcome in sorted((runs_dir / "sequential").glob("*.csv")):  # the looks' verdicts (modgap.tooling.stages)
+        if outcome.stem in names:
+            (results_dir / "sequential").mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(outcome, results_dir / "sequential" / outcome.name)
     runs = run_records(runs_dir, names)
     atomic_write(results_dir / "run.json", lambda fh: json.dump(runs, fh, indent=2))
     render(root, readme)
