@@ -140,7 +140,9 @@ def test_notebook_08s_defaults_are_03s_and_05s_so_it_loads_their_models():
     d3, d5, d8 = _defaults("03_marrnet_vs_baselines"), _defaults("05_closing_the_gap"), _defaults("08_connecting_the_lines")
     shared = [k for k in MATCHING if k not in ("output_dir", "workers") and k in d3]
     assert {k: d8[k] for k in shared} == {k: d3[k] for k in shared}
-    assert d8["n_seeds"] == d3["n_seeds"] == d5["n_seeds"]
+    # 08's seeds are 03's; 05 may train more towers (its claims need them, results/power/power.md): 08 loads the
+    # first of them, one checkpoint per seed, and trains none
+    assert d8["n_seeds"] == d3["n_seeds"] <= d5["n_seeds"]
     towers = [k for k in TOWERS if k not in ("output_dir", "epochs", "seed", "device", "smoke", "n_seeds")]
     assert {k: d8[k] for k in towers} == {k: d5[k] for k in towers}
     assert d8["tower_epochs"] == d5["epochs"]
