@@ -2,6 +2,8 @@
 ``start_run`` — is ``modgap.parameters``, which the tracks import too.)
 
 - ``runner``: ``python -m modgap.tooling.runner`` executes the numbered notebooks (``make run``);
+- ``stages``: seeds added where a family is undecided, the runner's side of ``modgap.metrics.sequential``
+  (a profile's ``sequential:`` block);
 - ``sweep``: ``python -m modgap.tooling.sweep`` runs one notebook over a YAML grid, locally or on Dask;
 - ``assignments``: student notebooks generated from the solution notebooks (``make assignments``);
 - ``exercise_checks``: the graded check cells of the exercises (nbgrader);
