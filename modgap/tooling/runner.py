@@ -14,6 +14,7 @@ import argparse
 import os
 import sys
 import time
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
@@ -341,6 +342,41 @@ def smoke_default_env() -> bool:
     return smoke_default(None)
 
 
+@contextmanager
+def stops_wake_the_loop():
+    """While a notebook executes, Ctrl-C and SIGTERM stop the runner at once. The runner's main thread then waits in
+    the event loop of papermill's client for the kernel's reply. A signal the system delivers to another thread of the
+    runner (zmq's, OpenMP's) sets Python's flag but need not wake that wait, so the stop can be seen only when the
+    cell ends: the likely cause of a Ctrl-C missed under load (not reproduced on demand). Here the signals go through the
+    loop's wake-up descriptor (``loop.add_signal_handler``), which wakes the wait from any thread; the loop raises
+    ``KeyboardInterrupt`` or :class:`Terminated` in the main thread, and the run restores its folder as before."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    from jupyter_core.utils import ensure_event_loop
+
+    loop = ensure_event_loop()  # the loop papermill's client runs on in this thread (jupyter_core's run_sync)
+    old_term = signal.getsignal(signal.SIGTERM)
+
+    def interrupt():
+        raise KeyboardInterrupt
+
+    def terminate():
+        raise Terminated()
+
+    loop.add_signal_handler(signal.SIGINT, interrupt)
+    loop.add_signal_handler(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)  # back to Python's default_int_handler
+        loop.remove_signal_handler(signal.SIGTERM)
+        signal.signal(signal.SIGTERM, old_term)
+
+
 def _run_locked(notebook: Path, out_dir: Path, params: dict, kernel: str, timeout: int, progress: bool,
                 profile: str = "default", fp: str | None = None) -> Path:
     import shutil
@@ -364,9 +400,10 @@ def _run_locked(notebook: Path, out_dir: Path, params: dict, kernel: str, timeou
         (out_dir / RECORD).unlink(missing_ok=True)  # from here until the new record, no run counts as finished
         kernel_log = tempfile.TemporaryFile(mode="w+", prefix="modgap-kernel-stderr-")
         try:
-            pm.execute_notebook(str(notebook), str(running), parameters=params, kernel_name=kernel,
-                                cwd=str(notebook.parent), execution_timeout=timeout, progress_bar=progress,
-                                report_mode=False, kernel_manager_class=ipc_kernel_manager(stderr=kernel_log))
+            with stops_wake_the_loop():
+                pm.execute_notebook(str(notebook), str(running), parameters=params, kernel_name=kernel,
+                                    cwd=str(notebook.parent), execution_timeout=timeout, progress_bar=progress,
+                                    report_mode=False, kernel_manager_class=ipc_kernel_manager(stderr=kernel_log))
             _pass_on(kernel_log)
             kernel_log.close()
         except BaseException as exc:
