@@ -17,7 +17,9 @@ training done, for loss schedules). The loop owns what every experiment needs:
   not depend on how busy the machine was (another number of threads adds in another order);
 - a clear error when the loss stops being finite;
 - a constant learning rate, or a cosine decay to 0 over the whole run (``lr_schedule="cosine"``);
-- bf16 autocast on CUDA (on a CPU without bf16 instructions it is slower, so it is off there);
+- bf16 autocast on CUDA (``amp="auto"``); on a CPU only when asked (``amp="bf16"``): it is slower on a CPU without
+  bf16 instructions, and on one with them it is checked on held-out seeds (results/held_out/precision.py);
+  ``amp="fp32"`` never;
 - early stopping (``validate`` and ``patience``): after every epoch ``validate()`` scores the model on held-out
   data (higher is better); training stops after ``patience`` epochs without a better score, and the modules
   end with the weights of the best epoch. ``epochs`` is then the most it may train. The best weights, the
@@ -215,7 +217,9 @@ def _end_with_best(early, modules, result: FitResult) -> None:
 
 def _optimiser(modules, lr, weight_decay, device, amp):
     """Adam over the trainable parameters of ``modules``; returns it, the device they train on and whether bf16
-    autocast runs (on a CUDA device, ``amp`` "auto" or "bf16")."""
+    autocast runs (``amp`` "bf16" anywhere, "auto" on a CUDA device, never with "fp32")."""
+    if amp not in ("auto", "bf16", "fp32"):
+        raise ValueError(f"amp must be 'auto', 'bf16' or 'fp32', got {amp!r}")
     params = [p for m in modules.values() for p in m.parameters() if p.requires_grad]
     if not params:
         raise ValueError("no trainable parameters in modules")
@@ -223,7 +227,7 @@ def _optimiser(modules, lr, weight_decay, device, amp):
     # fused: one kernel for the whole update instead of a few per tensor (~10% of a small model's CPU step)
     fused = all(p.device.type in ("cpu", "cuda") and p.is_floating_point() for p in params)  # where torch has the kernel
     opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay, fused=fused)
-    return opt, device, device.type == "cuda" and amp in ("auto", "bf16")
+    return opt, device, amp == "bf16" or (device.type == "cuda" and amp == "auto")
 
 
 def _progress_bar(total: int, initial: int, desc: str):

@@ -200,6 +200,8 @@ def _another_value(cfg, field):
         return "ssim" if v == "phi" else "phi"
     if field.name == "gap_closing":
         return "atp+cu" if v != "atp+cu" else ""
+    if field.name == "precision":
+        return "bf16" if v != "bf16" else "auto"
     if field.name == "lr_schedule":
         return "constant" if v == "cosine" else "cosine"
     if isinstance(v, bool):
@@ -230,12 +232,16 @@ def test_settings_added_later_keep_the_names_of_models_trained_before_them():
     from modgap.matching.methods import TRAINING_VERSION
 
     cfg = MatchConfig(method="siamese", dim=1)
-    old = {k: v for k, v in asdict(cfg).items() if k not in ("gap_closing", "w_atp", "w_cu", "patience", "val_fraction")}
+    old = {k: v for k, v in asdict(cfg).items() if k not in ("gap_closing", "w_atp", "w_cu", "patience", "val_fraction",
+                                                                  "precision")}
     text = json.dumps({**old, "version": TRAINING_VERSION}, sort_keys=True)
     assert cfg.digest() == hashlib.sha256(text.encode()).hexdigest()[:8]
     assert MatchConfig(method="siamese", dim=1, gap_closing="atp").digest() != cfg.digest()
+    assert MatchConfig(method="siamese", dim=1, precision="bf16").digest() != cfg.digest()
     with pytest.raises(ValueError, match="gap_closing"):
         MatchConfig(gap_closing="atp+uniformity")
+    with pytest.raises(ValueError, match="precision must be one of"):
+        MatchConfig(precision="fp16")
 
 
 @pytest.mark.parametrize("method", ["siamese", "marrnet"])

@@ -76,6 +76,24 @@ def test_random_draws_in_a_step_depend_on_the_seed_not_on_earlier_work():
         torch.testing.assert_close(p, q, rtol=0, atol=0)
 
 
+@pytest.mark.parametrize("amp, on_cpu", [("auto", False), ("fp32", False), ("bf16", True)])
+def test_bf16_autocast_on_a_cpu_only_when_asked(amp, on_cpu):
+    """The notebooks train in float32 on a CPU ("auto"); ``amp="bf16"`` (the held-out precision check) runs the step
+    under bf16 autocast, where a Linear layer's output is bfloat16, and still learns."""
+    X, y, net = _problem()
+    seen = []
+    step = _step(net, X, y)
+
+    def watching(idx, progress):
+        seen.append(net[0](X[idx]).dtype)
+        return step(idx, progress)
+
+    res = fit({"net": net}, watching, len(X), epochs=15, batch_size=16, lr=1e-2, amp=amp, progress_bar=False)
+    assert set(seen) == {torch.bfloat16 if on_cpu else torch.float32}
+    assert res.history[-1]["loss"] < 0.3 * res.history[0]["loss"]
+    assert all(p.dtype == torch.float32 for p in net.parameters())  # autocast keeps the weights in float32
+
+
 def test_nan_loss_is_a_clear_error():
     X, y, net = _problem()
     X[3] = float("nan")
@@ -91,6 +109,8 @@ def test_corrupt_checkpoint_and_bad_arguments(tmp_path):
         fit({"net": net}, _step(net, X, y), len(X), epochs=1, checkpoint=bad, progress_bar=False)
     with pytest.raises(ValueError, match="epochs"):
         fit({"net": net}, _step(net, X, y), len(X), epochs=-1, progress_bar=False)
+    with pytest.raises(ValueError, match="amp must be 'auto', 'bf16' or 'fp32', got 'fp16'"):
+        fit({"net": net}, _step(net, X, y), len(X), epochs=1, amp="fp16", progress_bar=False)
     assert torch.equal(batch_order(10, 3, 0), batch_order(10, 3, 0))
     assert not torch.equal(batch_order(10, 3, 0), batch_order(10, 4, 0))
 

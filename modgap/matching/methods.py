@@ -106,6 +106,9 @@ class MatchConfig:
     # ``patience`` epochs without progress, keeping the best epoch; ``epochs`` is then the most it may train
     patience: int = 0
     val_fraction: float = 0.1
+    # "auto": bf16 autocast on CUDA, float32 on a CPU; "bf16": bf16 autocast on a CPU too; "fp32": never
+    # (whether a CPU's bf16 may train the notebooks' models is checked on held-out seeds: results/held_out/precision.py)
+    precision: str = "auto"
 
     def __post_init__(self):
         if self.method not in METHODS:
@@ -116,6 +119,8 @@ class MatchConfig:
             raise ValueError(f"perceptual must be 'phi' or 'ssim', got {self.perceptual!r}")
         if self.gap_closing not in GAP_CLOSING:
             raise ValueError(f"gap_closing must be one of {GAP_CLOSING}, got {self.gap_closing!r}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
         if self.patience < 0 or not 0 < self.val_fraction < 1:
             raise ValueError(f"need patience >= 0 and 0 < val_fraction < 1, got {self.patience} and {self.val_fraction}")
 
@@ -133,11 +138,13 @@ class MatchConfig:
         return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
+#: the options of ``MatchConfig.precision`` (``fit``'s ``amp``)
+PRECISIONS = ("auto", "bf16", "fp32")
 #: the gap-closing options of ``MatchConfig.gap_closing``
 GAP_CLOSING = ("", "atp", "cu", "atp+cu")
 #: settings added after the models of TRAINING_VERSION 4 were trained: left out of the digest at these values,
 #: so those models keep their names (they were trained without the setting, i.e. at its default)
-_ADDED_LATER = {"gap_closing": "", "w_atp": 1.0, "w_cu": 1.0, "patience": 0, "val_fraction": 0.1}
+_ADDED_LATER = {"gap_closing": "", "w_atp": 1.0, "w_cu": 1.0, "patience": 0, "val_fraction": 0.1, "precision": "auto"}
 
 
 class Views(NamedTuple):
@@ -431,7 +438,7 @@ def train_matcher(cfg: MatchConfig, a: torch.Tensor, b: torch.Tensor, ids: torch
     # a method that trains E only in a later stage: validation starts with E's first epoch (before, it cannot move)
     first_e_epoch = next((e for e in range(cfg.epochs) if model.method.stages(e / cfg.epochs)[1]), 0)
     res = fit({"model": model}, step, len(train), cfg.epochs, cfg.batch_size, cfg.lr, seed=cfg.seed,
-              checkpoint=checkpoint, device=device, progress_bar=progress_bar, desc=cfg.method,
+              checkpoint=checkpoint, device=device, amp=cfg.precision, progress_bar=progress_bar, desc=cfg.method,
               lr_schedule=cfg.lr_schedule, validate=validate, patience=cfg.patience, validate_from=first_e_epoch + 1)
     return model, res
 
