@@ -1,23 +1,27 @@
-"""Held-out check of bf16 autocast for the matching track's training on a CPU (issue "Twice the seeds in the same
-time", lever "precision"): may the notebooks train their matchers under ``torch.autocast("cpu", torch.bfloat16)``?
+"""Held-out check of two training-speed levers of the matching track on a CPU (issue "Twice the seeds in the same
+time"): may the notebooks train their matchers under ``torch.autocast("cpu", torch.bfloat16)``, or with a larger
+batch?
 
 Decision rule, written here before the run:
 
 - **Data and models**: held-out seed 7 (each model seed draws its own data, as the notebooks do), model seeds 7-11,
-  notebook 03's default sizes and epochs (9 image / 2 spectra epochs, batch 32), all six methods on the five tasks.
-  Every (task, method, seed) is trained twice, in float32 (as now) and with ``MatchConfig(precision="bf16")``, all
-  in one ``train_all`` call with the two precisions interleaved, so that a slow moment of the machine hits both.
-- **Speed**: the ratio of summed training seconds, float32 / bf16, per modality (spectra, images).
-- **Results**: d = rank-1(bf16) − rank-1(fp32), in points, paired by (task, method, seed). The five per-seed means of d
-  (over the 30 task × method cells) give a t interval (4 df). bf16 moves results **within noise** if that 95% interval
-  lies inside ±2 points, the smallest effect of interest of the rank-1 claims (results/claims_plan.yaml, c3).
-- **Adopt** bf16 on CPUs with native bf16 only if it is within noise and the speed ratio is at least 1.1 on both
-  modalities. Adopting changes trained numbers, so it would be the default from the next reference rerun on: the
-  references of this round were rerun in float32 before this check.
+  notebook 03's default sizes and epochs (9 image / 2 spectra epochs), all six methods on the five tasks. Every
+  (task, method, seed) is trained three ways: as now (float32, batch 32, lr 4e-3), with ``precision="bf16"``, and at
+  batch 128 with lr 8e-3 (the square-root scaling rule for Adam, Malladi et al. 2022; same epochs, so a quarter of
+  the steps). All in one ``train_all`` call with the protocols interleaved, so that a slow moment of the machine hits
+  each alike.
+- **Speed**: the ratio of summed training seconds, as now / candidate, per modality (spectra, images).
+- **Results**: d = rank-1(candidate) − rank-1(as now), in points, paired by (task, method, seed). The five per-seed means
+  of d (over the 30 task × method cells) give a t interval (4 df). A candidate moves results **within noise** if that
+  95% interval lies inside ±2 points, the smallest effect of interest of the rank-1 claims (results/claims_plan.yaml,
+  c3).
+- **Adopt** a candidate (bf16 on CPUs with native bf16 only) if it is within noise and its speed ratio is at least 1.1
+  on both modalities. Adopting changes trained numbers, so it would be the default from the next reference rerun on:
+  the references of this round were rerun as now, before this check.
 
     .venv/bin/python results/held_out/precision.py [--models runs/held_out/models] [--seeds 5]
 
-Writes results/held_out/precision.csv (one row per task, method, seed and precision) and prints the summary.
+Writes results/held_out/precision.csv (one row per task, method, seed and protocol) and prints the summary.
 """
 from __future__ import annotations
 
@@ -37,24 +41,27 @@ from modgap.metrics.identification import per_query_scores
 
 HERE = Path(__file__).resolve().parent
 SESOI = 2.0  # rank-1 points (results/claims_plan.yaml, c3.marrnet-beats)
-PRECISIONS = ("fp32", "bf16")
+#: the protocols: MatchConfig settings beside the notebooks' own; "as now" first
+PROTOCOLS = {"as now": {}, "bf16": {"precision": "bf16"}, "batch 128": {"batch_size": 128, "lr": 8e-3}}
 
 
-def summary(df: pd.DataFrame) -> dict:
-    """The decision's numbers from the per-model table: speed ratios, the pooled difference and its interval."""
-    wide = df.pivot_table(index=["task", "method", "seed"], columns="precision", values="rank1")
-    d = (wide["bf16"] - wide["fp32"]).rename("d").reset_index()
+def summary(df: pd.DataFrame, candidate: str, base: str = "as now") -> dict:
+    """The decision's numbers for ``candidate`` against ``base`` from the per-model table: speed ratios, the pooled
+    difference of rank-1 and its interval."""
+    df = df[df.protocol.isin([base, candidate])]
+    wide = df.pivot_table(index=["task", "method", "seed"], columns="protocol", values="rank1")
+    d = (wide[candidate] - wide[base]).rename("d").reset_index()
     per_seed = d.groupby("seed")["d"].mean()
     n = len(per_seed)
     half = stats.t.ppf(0.975, n - 1) * per_seed.std(ddof=1) / np.sqrt(n) if n > 1 else float("inf")
     kind = np.where(df.task == "Raman-IR", "spectra", "images")
-    secs = df.assign(kind=kind).pivot_table(index="kind", columns="precision", values="train_s", aggfunc="sum")
-    speed = (secs["fp32"] / secs["bf16"]).to_dict()
-    noise = df[df.precision == "fp32"].groupby(["task", "method"])["rank1"].std(ddof=1).median()
+    secs = df.assign(kind=kind).pivot_table(index="kind", columns="protocol", values="train_s", aggfunc="sum")
+    speed = (secs[base] / secs[candidate]).to_dict()
+    noise = df[df.protocol == base].groupby(["task", "method"])["rank1"].std(ddof=1).median()
     within = bool(abs(per_seed.mean()) + half < SESOI)
     return {"d_mean": float(per_seed.mean()), "d_low": float(per_seed.mean() - half),
             "d_high": float(per_seed.mean() + half), "seeds": n, "within_noise": within,
-            "seed_sd_fp32": float(noise), "speed": speed,
+            "seed_sd": float(noise), "speed": speed,
             "adopt": within and all(v >= 1.1 for v in speed.values()),
             "per_task": d.groupby("task")["d"].mean().round(2).to_dict(),
             "per_method": d.groupby("method")["d"].mean().round(2).to_dict()}
@@ -71,9 +78,9 @@ def main() -> None:
     S = settings(P, smoke=False)
     data = load_data(S)
     phi = perceptual_nets(data, S)
-    jobs = {p: matching_jobs(data, METHODS, S, phi, **({} if p == "fp32" else {"precision": "bf16"})) for p in PRECISIONS}
-    keys = list(jobs["fp32"])
-    order = [(p, k) for k in keys for p in PRECISIONS]  # interleaved: each model's fp32 and bf16 side by side
+    jobs = {p: matching_jobs(data, METHODS, S, phi, **config) for p, config in PROTOCOLS.items()}
+    keys = list(jobs["as now"])
+    order = [(p, k) for k in keys for p in PROTOCOLS]  # interleaved: each model's protocols side by side
     t0 = time.perf_counter()
     timing = dict(zip(order, train_all([jobs[p][k] for p, k in order])))
     print(f"{len(order)} models in {time.perf_counter() - t0:.0f} s")
@@ -82,22 +89,23 @@ def main() -> None:
         T = data[task, s]
         model, _ = train_or_load(**jobs[p][task, method, s])
         q = per_query_scores(model.embed_all(T.probe, "a"), model.embed_all(T.gallery, "b"), T.probe_ids, T.gallery_ids)
-        rows.append({"precision": p, "task": task, "method": method, "seed": s, "rank1": 100 * q["rank1"].mean(),
+        rows.append({"protocol": p, "task": task, "method": method, "seed": s, "rank1": 100 * q["rank1"].mean(),
                      "train_s": timing[p, (task, method, s)][0]})
     df = pd.DataFrame(rows)
     if (df.train_s == 0).any():
         print("some models were loaded, not trained: the speed ratios below leave their time out; "
               "rerun with an empty --models folder for them")
     df.to_csv(HERE / "precision.csv", index=False)
-    out = summary(df)
-    print(df.pivot_table(index="method", columns=["task", "precision"], values="rank1").round(1).to_string())
-    print(f"bf16 - fp32 rank-1, mean of {out['seeds']} per-seed means: {out['d_mean']:+.2f} "
-          f"[{out['d_low']:+.2f}, {out['d_high']:+.2f}] points (within ±{SESOI}: {out['within_noise']}); "
-          f"median seed SD of fp32 rank-1: {out['seed_sd_fp32']:.2f}")
-    print("per task:", out["per_task"])
-    print("per method:", out["per_method"])
-    print("speed-up fp32 / bf16 (summed training seconds):", {k: round(v, 2) for k, v in out["speed"].items()})
-    print("adopt (within noise and >= 1.1x on both):", out["adopt"])
+    print(df.pivot_table(index="method", columns=["task", "protocol"], values="rank1").round(1).to_string())
+    for candidate in list(PROTOCOLS)[1:]:
+        out = summary(df, candidate)
+        print(f"\n{candidate} - as now, rank-1, mean of {out['seeds']} per-seed means: {out['d_mean']:+.2f} "
+              f"[{out['d_low']:+.2f}, {out['d_high']:+.2f}] points (within ±{SESOI}: {out['within_noise']}); "
+              f"median seed SD of rank-1 as now: {out['seed_sd']:.2f}")
+        print("  per task:", out["per_task"])
+        print("  per method:", out["per_method"])
+        print("  speed-up (summed training seconds, as now / candidate):", {k: round(v, 2) for k, v in out["speed"].items()})
+        print("  adopt (within noise and >= 1.1x on both):", out["adopt"])
 
 
 if __name__ == "__main__":
