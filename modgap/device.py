@@ -35,6 +35,17 @@ def get_device(device: str = "auto"):
     raise ValueError(f"unknown device {device!r}; expected 'auto', 'cpu', 'cuda' or 'cuda:N'")
 
 
+def native_bf16() -> bool:
+    """Whether this CPU computes in bfloat16 natively (AVX-512 BF16 or AMX, as oneDNN reports it). Without it, bf16
+    autocast on a CPU emulates the type and ran about 10x slower than float32 (docs/speed.md)."""
+    import torch
+
+    try:
+        return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # a build without the probe
+        return False
+
+
 def describe_device(dev) -> str:
     """One human line about a device (GPU name and memory, or CPU thread count)."""
     import torch

@@ -224,6 +224,12 @@ def _optimiser(modules, lr, weight_decay, device, amp):
     if not params:
         raise ValueError("no trainable parameters in modules")
     device = torch.device(device) if device is not None else params[0].device
+    if amp == "bf16" and device.type == "cpu":
+        from modgap.device import native_bf16
+
+        if not native_bf16():
+            raise ValueError("amp='bf16' (precision='bf16') asks for bf16 autocast on a CPU without native bf16 "
+                             "(AVX-512 BF16 or AMX), where it runs several times slower than float32: use 'auto'")
     # fused: one kernel for the whole update instead of a few per tensor (~10% of a small model's CPU step)
     fused = all(p.device.type in ("cpu", "cuda") and p.is_floating_point() for p in params)  # where torch has the kernel
     opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay, fused=fused)

@@ -53,6 +53,23 @@ def test_matching_jobs_are_in_table_order_and_marrnet_settings_stay_with_marrnet
     assert all(j["epochs"] == 3 and j["T"] is T and j["ckpt_dir"] == tmp_path for j in jobs.values())
 
 
+def test_the_precision_parameter_reaches_every_job_and_auto_keeps_the_checkpoint_names(tmp_path):
+    """``precision="auto"`` (the notebooks' default) adds nothing to a job, so its checkpoint is the one trained
+    before the parameter existed; "bf16" goes to every job and names its own checkpoints."""
+    from dataclasses import replace
+
+    from modgap.matching.experiment import MatchingSettings, job_checkpoint, matching_jobs
+
+    T = load_task("visible-thermal", n_train_images=16, n_test_images=8)
+    S = MatchingSettings(tasks=["visible-thermal"], data_seed=0, sizes={}, epochs={"visible-thermal": 3}, seeds=[0],
+                         phi_epochs=1, models_dir=tmp_path, perceptual="ssim")
+    data = {("visible-thermal", 0): T}
+    auto = matching_jobs(data, ["siamese", "mmd"], S)
+    bf16 = matching_jobs(data, ["siamese", "mmd"], replace(S, precision="bf16"))
+    assert all("precision" not in j for j in auto.values()) and all(j["precision"] == "bf16" for j in bf16.values())
+    assert {job_checkpoint(j) for j in auto.values()}.isdisjoint(job_checkpoint(j) for j in bf16.values())
+
+
 def test_each_model_seed_draws_its_own_data_unless_the_draw_is_fixed(tmp_path):
     from dataclasses import replace
 

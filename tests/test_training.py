@@ -2,6 +2,7 @@ import pytest
 import torch
 from torch import nn
 
+from modgap.device import native_bf16
 from modgap.training import batch_order, fit
 
 
@@ -76,7 +77,9 @@ def test_random_draws_in_a_step_depend_on_the_seed_not_on_earlier_work():
         torch.testing.assert_close(p, q, rtol=0, atol=0)
 
 
-@pytest.mark.parametrize("amp, on_cpu", [("auto", False), ("fp32", False), ("bf16", True)])
+@pytest.mark.parametrize("amp, on_cpu", [("auto", False), ("fp32", False),
+                                          pytest.param("bf16", True, marks=pytest.mark.skipif(
+                                              not native_bf16(), reason="this CPU has no native bf16"))])
 def test_bf16_autocast_on_a_cpu_only_when_asked(amp, on_cpu):
     """The notebooks train in float32 on a CPU ("auto"); ``amp="bf16"`` (the held-out precision check) runs the step
     under bf16 autocast, where a Linear layer's output is bfloat16, and still learns."""
@@ -92,6 +95,16 @@ def test_bf16_autocast_on_a_cpu_only_when_asked(amp, on_cpu):
     assert set(seen) == {torch.bfloat16 if on_cpu else torch.float32}
     assert res.history[-1]["loss"] < 0.3 * res.history[0]["loss"]
     assert all(p.dtype == torch.float32 for p in net.parameters())  # autocast keeps the weights in float32
+
+
+def test_bf16_on_a_cpu_without_native_bf16_is_a_clear_error(monkeypatch):
+    import modgap.device
+
+    monkeypatch.setattr(modgap.device, "native_bf16", lambda: False)
+    X, y, net = _problem()
+    with pytest.raises(ValueError, match="CPU without native bf16"):
+        fit({"net": net}, _step(net, X, y), len(X), epochs=1, amp="bf16", progress_bar=False)
+    fit({"net": net}, _step(net, X, y), len(X), epochs=1, amp="auto", progress_bar=False)  # float32 still trains
 
 
 def test_nan_loss_is_a_clear_error():

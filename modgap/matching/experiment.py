@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from modgap.executor import train_unfinished
-from modgap.matching.methods import METHODS, MatchConfig, train_matcher, train_perceptual_net
+from modgap.matching.methods import METHODS, PRECISIONS, MatchConfig, train_matcher, train_perceptual_net
 from modgap.matching.tasks import MATCHING_TASKS, MatchingTask
 from modgap.parameters import at_least, one_of, subset_of
 from modgap.seed import DATA_DRAWS, data_seed
@@ -30,7 +30,7 @@ PARAMETERS = dict(seed=int, device=str, smoke=(bool, type(None)), tasks=subset_o
                   spectra_epochs=at_least(1), n_train_images=at_least(1), n_test_images=at_least(1),
                   n_train_measurements=at_least(1), fresh_spectra=bool, fashion_root=str, models_dir=str,
                   workers=at_least(0), perceptual=one_of("phi", "ssim"), patience=at_least(0),
-                  data_draw=one_of(*DATA_DRAWS), output_dir=str)
+                  data_draw=one_of(*DATA_DRAWS), precision=one_of(*PRECISIONS), output_dir=str)
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ class MatchingSettings:
     fresh_spectra: bool = False  # new simulated training spectra every epoch
     patience: int = 0  # > 0: early stopping on a validation split, ``epochs`` the most (MatchConfig.patience)
     data_draw: str = "per-seed"  # modgap.seed.DATA_DRAWS: each model seed its own data, or all the run's
+    precision: str = "auto"  # MatchConfig.precision: "bf16" trains under bf16 autocast on a CPU too (results/held_out.md)
 
     def data_seed_of(self, model_seed: int) -> int:
         """The seed that draws the data model seed ``model_seed`` trains and is tested on."""
@@ -77,7 +78,8 @@ def settings(P, smoke: bool) -> MatchingSettings:
                             seeds=list(range(P.seed, P.seed + n_seeds)), phi_epochs=1 if smoke else 2,
                             models_dir=output_dir(P.models_dir, smoke=smoke), perceptual=P.perceptual,
                             fashion_root=P.fashion_root, fresh_spectra=P.fresh_spectra,
-                            patience=getattr(P, "patience", 0), data_draw=getattr(P, "data_draw", "per-seed"))
+                            patience=getattr(P, "patience", 0), data_draw=getattr(P, "data_draw", "per-seed"),
+                            precision=getattr(P, "precision", "auto"))
 
 
 #: φ's version, part of its name and so of the names of the MarrNets trained with it (``perceptual_net``).
@@ -171,7 +173,8 @@ def matching_jobs(data: dict[tuple[str, int], MatchingTask], methods, S: Matchin
                     T=T, method=method, seed=s, epochs=S.epochs[name], ckpt_dir=S.models_dir,
                     **(dict(phi=phi.get((name, s)), perceptual=S.perceptual) if METHODS[method].perceptual else {}),
                     **(dict(fresh_data=True) if S.fresh_spectra and T.redraw is not None else {}),
-                    **(dict(patience=S.patience) if S.patience else {}), **config)
+                    **(dict(patience=S.patience) if S.patience else {}),
+                    **(dict(precision=S.precision) if S.precision != "auto" else {}), **config)
     return jobs
 
 
