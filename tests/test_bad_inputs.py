@@ -35,6 +35,7 @@ NOTEBOOK_CASES = [
     ("08_connecting_the_lines", {"matchers": ["cyclegan"]}, r"matchers.*cyclegan"),
     ("01_data_prep", {"images_per_class": 100000}, r"images_per_class = 100000 but the shipped subset has 300"),
     ("03_marrnet_vs_baselines", {"data_draw": "per-task"}, r"data_draw.*per-task"),
+    ("03_marrnet_vs_baselines", {"precision": "fp16"}, r"precision.*fp16"),
     ("05_closing_the_gap", {"data_draw": "random"}, r"data_draw.*random"),
     ("07_claims", {"reference": "/etc/passwd"}, r"reference /etc/passwd: not a claims table"),
     ("07_claims", {"reference": "notebooks"}, r"reference .*notebooks: a folder, not a reference claims table"),
