@@ -36,6 +36,14 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB, {platform.system()} {platform.release()}"
 
 
+def notebook_seconds(runs: Path) -> dict:
+    """Seconds per run folder of a profile's ``runs`` folder, from each folder's run.json: the notebooks, then
+    05's sequential looks (``sequential/05_…-10seeds``, a run of their own)."""
+    found = sorted(runs.glob("[0-9][0-9]_*/run.json")) + sorted(runs.glob("sequential/[0-9][0-9]_*/run.json"))
+    return {p.parent.name: round(json.loads(p.read_text()).get("seconds", 0), 1) for p in found
+            if not p.parent.name.endswith("-smoke")}
+
+
 def write(out: Path, record: dict) -> None:
     """Write ``record`` to ``out``, keeping the earlier entries of the commands not timed this time, each with the
     commit and date it was timed at (``earlier``)."""
@@ -84,9 +92,7 @@ def main() -> None:
             record.setdefault("failed", {})[name] = (done.stdout + done.stderr)[-2000:]
         runs = clone / "runs" / PROFILE_DIR.get(name, "")
         if name in ("run", "classroom", "full"):
-            record["notebooks"][name] = {p.parent.name: round(json.loads(p.read_text()).get("seconds", 0), 1)
-                                         for p in sorted(runs.glob("[0-9][0-9]_*/run.json"))
-                                         if not p.parent.name.endswith("-smoke")}
+            record["notebooks"][name] = notebook_seconds(runs)
         write(out, json.loads(json.dumps(record)))  # after every command: an interrupted timing keeps what it measured
     print(f"wrote {out}")
     if not args.keep:

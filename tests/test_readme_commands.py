@@ -64,6 +64,39 @@ def test_the_documented_timings_are_what_the_timing_script_measured():
     assert f"<!-- timings:start -->\n{timings_block()}\n<!-- timings:end -->" in page
 
 
+def test_a_partial_timing_keeps_the_commands_it_did_not_time_with_their_commit(tmp_path):
+    """benchmarks/timings.py --only full: make test's earlier time stays, marked with the commit it was timed at;
+    05's looks (their own run folders) count towards 05; the full profile's notebooks are given in minutes."""
+    import importlib.util
+    import json
+
+    from modgap.tooling.timings import timings_block
+
+    spec = importlib.util.spec_from_file_location("timings_script", REPO_ROOT / "benchmarks" / "timings.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    out = tmp_path / "timings.json"
+    old = {"date": "2026-12-01T00:00:00+00:00", "machine": "old", "commit": "aaaaaaa",
+           "seconds": {"setup": 90.0, "run": 600.0, "test": 400.0}, "notebooks": {"run": {"00_quickstart": 4.0}}}
+    out.write_text(json.dumps(old))
+    runs = tmp_path / "runs" / "full"
+    for folder, seconds in [("03_marrnet_vs_baselines", 3600.0), ("05_closing_the_gap", 60.0),
+                            ("sequential/05_closing_the_gap-10seeds", 120.0), ("05_closing_the_gap-smoke", 9.0)]:
+        (runs / folder).mkdir(parents=True)
+        (runs / folder / "run.json").write_text(json.dumps({"seconds": seconds}))
+    new = {"date": "2026-12-06T00:00:00+00:00", "machine": "new", "commit": "bbbbbbb",
+           "seconds": {"setup": 100.0, "full": 3780.0}, "notebooks": {"full": script.notebook_seconds(runs)}}
+    script.write(out, new)
+    t = json.loads(out.read_text())
+    assert t["seconds"] == {"setup": 100.0, "full": 3780.0, "run": 600.0, "test": 400.0}
+    assert t["earlier"] == {name: {"commit": "aaaaaaa", "date": old["date"], "machine": "old"} for name in ("run", "test")}
+    block = timings_block(out)
+    assert "`make test`: **6.7 min** — timed earlier, at `aaaaaaa` on 2026-12-01" in block
+    assert "(03 60.0 min, 05 3.0 min)" in block and "at commit `bbbbbbb`" in block
+    script.write(out, {**new, "seconds": {"setup": 1.0, "run": 2.0}, "notebooks": {}})  # run retimed: no longer earlier
+    assert set(json.loads(out.read_text())["earlier"]) == {"test", "full"}
+
+
 def test_the_documented_cpu_kernel_differences_are_what_the_script_measured():
     """docs/troubleshooting.md quotes results/across_cpus/cpu_kernels.csv; rerunning the script and not the page
     (or the reverse) fails here."""

@@ -12,7 +12,8 @@ from modgap.paths import REPO_ROOT
 TIMINGS = REPO_ROOT / "results" / "timings.json"
 LABELS = {"setup": "`make setup` (a fresh `.venv`: pip install of the pinned requirements)",
           "run": "`make run` (default profile, empty `runs/`)", "test": "`make test`",
-          "classroom": "`make run PROFILE=classroom` (empty `runs/classroom/`)"}
+          "classroom": "`make run PROFILE=classroom` (empty `runs/classroom/`)",
+          "full": "`make run PROFILE=full` (the powered profile behind `results/`, empty `runs/full/`)"}
 
 
 def timings_block(path: Path = TIMINGS) -> str:
@@ -24,11 +25,22 @@ def timings_block(path: Path = TIMINGS) -> str:
              f"{t['machine']}, one command after the other with nothing else running:", ""]
     for name, seconds in t["seconds"].items():
         failed = " — **failed** (see `results/timings.json`)" if name in t.get("failed", {}) else ""
-        lines.append(f"- {LABELS.get(name, name)}: **{seconds / 60:.1f} min**{failed}")
+        e = t.get("earlier", {}).get(name)
+        when = f" — timed earlier, at `{e['commit']}` on {e['date'][:10]}" if e else ""
+        lines.append(f"- {LABELS.get(name, name)}: **{seconds / 60:.1f} min**{failed}{when}")
         per = t.get("notebooks", {}).get(name)
         if per:
-            lines.append("  (" + ", ".join(f"{k[:2]} {v:.0f} s" for k, v in per.items()) + ")")
+            unit = (lambda v: f"{v / 60:.1f} min") if name == "full" else (lambda v: f"{v:.0f} s")
+            lines.append("  (" + ", ".join(f"{k[:2]} {unit(v)}" for k, v in _by_notebook(per).items()) + ")")
     return "\n".join(lines)
+
+
+def _by_notebook(per: dict) -> dict:
+    """Seconds per notebook: a notebook's further run folders (05's sequential looks, ``05_…-look…``) added to it."""
+    out: dict = {}
+    for folder, seconds in per.items():
+        out[folder[:2]] = out.get(folder[:2], 0.0) + seconds
+    return {k: round(v, 1) for k, v in out.items()}
 
 
 #: the page whose timing block this renders
