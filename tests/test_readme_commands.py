@@ -4,6 +4,7 @@ the README without a test fails here."""
 import os
 import re
 import subprocess
+import sys
 
 import pytest
 
@@ -95,6 +96,32 @@ def test_a_partial_timing_keeps_the_commands_it_did_not_time_with_their_commit(t
     assert "(03 60.0 min, 05 3.0 min)" in block and "at commit `bbbbbbb`" in block
     script.write(out, {**new, "seconds": {"setup": 1.0, "run": 2.0}, "notebooks": {}})  # run retimed: no longer earlier
     assert set(json.loads(out.read_text())["earlier"]) == {"test", "full"}
+
+
+def test_where_the_time_went_reads_a_finished_run(tmp_path):
+    """benchmarks/where_the_time_went.py: minutes per notebook (looks counted to 05) and 03's worker minutes per
+    task × method, loaded models counted as not trained."""
+    import json
+
+    import pandas as pd
+
+    runs = tmp_path / "full"
+    for folder, seconds in [("03_marrnet_vs_baselines", 600.0), ("05_closing_the_gap", 60.0),
+                            ("sequential/05_closing_the_gap-10seeds", 120.0)]:
+        (runs / folder).mkdir(parents=True)
+        (runs / folder / "run.json").write_text(json.dumps({"seconds": seconds}))
+    pd.DataFrame({"task": ["a", "a", "b"], "method": ["m", "m", "m"], "seed": [0, 1, 0], "train_s": [60.0, 0.0, 120.0],
+                  "loaded": [False, True, False]}).to_csv(runs / "03_marrnet_vs_baselines" / "per_seed.csv", index=False)
+    out = tmp_path / "where.md"
+    done = subprocess.run([sys.executable, "benchmarks/where_the_time_went.py", str(runs),
+                           "--out", str(out)], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    text = out.read_text()
+    assert "(total 13.0)" in text and "|   10 |    3 |" in text  # 03: 10 min; 05: 1 + 2 min
+    assert "2 of 3 models trained, 3.0 worker-min" in text
+    empty = subprocess.run([sys.executable, "benchmarks/where_the_time_went.py",
+                            str(tmp_path)], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    assert empty.returncode != 0 and "no finished run of notebook 03" in empty.stderr
 
 
 def test_the_documented_cpu_kernel_differences_are_what_the_script_measured():
