@@ -46,6 +46,16 @@ def native_bf16() -> bool:
         return False
 
 
+def training_precision(precision: str = "auto", device="auto") -> str:
+    """``"bf16"`` or ``"fp32"``: what training on ``device`` (a name or a ``torch.device``) computes in for
+    ``precision`` (``MatchConfig.precision``, ``fit``'s ``amp``): "auto" is bf16 autocast on CUDA and float32 on a
+    CPU, "bf16" bf16 autocast anywhere, "fp32" never. A run records it in run.json (docs/speed.md)."""
+    if precision not in ("auto", "bf16", "fp32"):
+        raise ValueError(f"precision must be 'auto', 'bf16' or 'fp32', got {precision!r}")
+    kind = device.type if hasattr(device, "type") else get_device(device).type
+    return "bf16" if precision == "bf16" or (precision == "auto" and kind == "cuda") else "fp32"
+
+
 def describe_device(dev) -> str:
     """One human line about a device (GPU name and memory, or CPU thread count)."""
     import torch

@@ -219,6 +219,8 @@ def _end_with_best(early, modules, result: FitResult) -> None:
 def _optimiser(modules, lr, weight_decay, device, amp):
     """Adam over the trainable parameters of ``modules``; returns it, the device they train on and whether bf16
     autocast runs (``amp`` "bf16" anywhere, "auto" on a CUDA device, never with "fp32")."""
+    from modgap.device import training_precision
+
     if amp not in ("auto", "bf16", "fp32"):
         raise ValueError(f"amp must be 'auto', 'bf16' or 'fp32', got {amp!r}")
     params = [p for m in modules.values() for p in m.parameters() if p.requires_grad]
@@ -234,7 +236,7 @@ def _optimiser(modules, lr, weight_decay, device, amp):
     # fused: one kernel for the whole update instead of a few per tensor (~10% of a small model's CPU step)
     fused = all(p.device.type in ("cpu", "cuda") and p.is_floating_point() for p in params)  # where torch has the kernel
     opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay, fused=fused)
-    return opt, device, amp == "bf16" or (device.type == "cuda" and amp == "auto")
+    return opt, device, training_precision(amp, device) == "bf16"
 
 
 def _progress_bar(total: int, initial: int, desc: str):

@@ -132,3 +132,21 @@ def test_a_run_records_its_cpu_and_the_instructions_that_pick_its_kernels(tmp_pa
     assert cpu_description(info) == "Old CPU"
     assert cpu_description(tmp_path / "missing") is None
     assert run_record({}, 1.0, "default")["cpu"] == cpu_description()
+
+
+def test_run_json_records_the_precision_training_ran_in():
+    """The choice is made at run time from the parameters and the device, and recorded with the CPU's bf16."""
+    import torch
+
+    from modgap.device import native_bf16, training_precision
+    from modgap.tooling.runner import run_record
+
+    auto = "bf16" if torch.cuda.is_available() else "fp32"
+    assert run_record({}, 1.0, "default")["training_precision"] == auto
+    assert run_record({"device": "cpu"}, 1.0, "default")["training_precision"] == "fp32"
+    assert run_record({"precision": "bf16", "device": "cpu"}, 1.0, "default")["training_precision"] == "bf16"
+    assert run_record({"precision": "fp16"}, 1.0, "default")["training_precision"] is None
+    assert run_record({}, 1.0, "default")["native_bf16"] == native_bf16()
+    assert training_precision("auto", torch.device("cpu")) == "fp32" and training_precision("fp32", "cpu") == "fp32"
+    with pytest.raises(ValueError, match="precision must be"):
+        training_precision("half", "cpu")

@@ -476,8 +476,8 @@ def cpu_description(cpuinfo: str = "/proc/cpuinfo") -> str | None:
 
 
 def run_record(parameters: dict, seconds: float, profile: str, fingerprint: str | None = None) -> dict:
-    """What produced a run: parameters, profile, seconds, date, machine (and CPU), package versions and git
-    commit."""
+    """What produced a run: parameters, profile, seconds, date, machine (and CPU), package versions, git commit,
+    and the precision training ran in."""
     import datetime
     import platform
     import subprocess
@@ -499,7 +499,20 @@ def run_record(parameters: dict, seconds: float, profile: str, fingerprint: str 
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}", "cpu": cpu_description(),
             "python": platform.python_version(),
             "versions": {k: v(k) for k in ("torch", "numpy", "scipy", "scikit-learn", "pandas", "papermill")},
-            "commit": commit, "smoke": os.environ.get("MODGAP_SMOKE") == "1", "fingerprint": fingerprint}
+            "commit": commit, "smoke": os.environ.get("MODGAP_SMOKE") == "1", "fingerprint": fingerprint,
+            **_precision_record(parameters)}
+
+
+def _precision_record(parameters: dict) -> dict:
+    """What this run's training computed in (``modgap.device.training_precision`` of its ``precision`` and
+    ``device`` parameters) and whether the CPU has native bf16, which would make bf16 pay (docs/speed.md)."""
+    from modgap.device import native_bf16, training_precision
+
+    try:
+        chosen = training_precision(parameters.get("precision", "auto"), parameters.get("device", "auto"))
+    except (RuntimeError, ValueError):  # a device or precision the notebook itself refuses, with its own message
+        chosen = None
+    return {"training_precision": chosen, "native_bf16": native_bf16()}
 
 
 def print_reference_comparison(runs_dir: Path, smoke: bool = False, reference: Path | None = None) -> str | None:
