@@ -14,7 +14,7 @@ from modgap.paths import REPO_ROOT
 ELSEWHERE = {
     "make run": "every notebook through the runner: nbval over notebooks/ and tests/test_resume.py (make test runs both)",
     "make test": "CI runs it: bash .ci/run",
-    "make run PROFILE=full": "1.5 h; its profile is loaded and checked by tests/test_ledger.py (every profile)",
+    "make run PROFILE=full": "85 min from empty (docs/speed.md); its profile is loaded and checked by tests/test_ledger.py (every profile)",
     "make reference": "publish/render of python -m modgap.tooling.ledger: tests/test_ledger.py",
     "make sweep SWEEP_NB=notebooks/05_closing_the_gap.ipynb SWEEP_GRID=sweeps/closing_gap_temperature.yaml":
         "the same grid in smoke mode: tests/test_course_tools.py::test_shipped_sweep_in_smoke_mode",
