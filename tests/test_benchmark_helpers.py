@@ -25,9 +25,9 @@ def test_the_2d_twin_of_the_1d_extractor_is_the_same_function_and_trains_the_sam
     x = torch.randn(8, 1, 451)
     y1, y2 = e1(x), e2(x.unsqueeze(2).contiguous(memory_format=torch.channels_last))  # training mode: batch statistics
     assert y1.shape == y2.shape == (8, 64)
-    torch.testing.assert_close(y2, y1, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(y2, y1, rtol=1e-3, atol=1e-4)  # rounding: the kernels differ (a wrong twin is off by O(1))
     y1.square().mean().backward()
     y2.square().mean().backward()
     g1 = e1.features[0].weight.grad
     g2 = e2.features[0].weight.grad.squeeze(2)
-    torch.testing.assert_close(g2, g1, rtol=1e-4, atol=1e-6)
+    torch.testing.assert_close(g2, g1, rtol=1e-3, atol=1e-4)
