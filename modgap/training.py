@@ -219,7 +219,7 @@ def _end_with_best(early, modules, result: FitResult) -> None:
 def _optimiser(modules, lr, weight_decay, device, amp):
     """Adam over the trainable parameters of ``modules``; returns it, the device they train on and whether bf16
     autocast runs (``amp`` "bf16" anywhere, "auto" on a CUDA device, never with "fp32")."""
-    from modgap.device import training_precision
+    from modgap.device import native_bf16, training_precision
 
     if amp not in ("auto", "bf16", "fp32"):
         raise ValueError(f"amp must be 'auto', 'bf16' or 'fp32', got {amp!r}")
@@ -228,8 +228,6 @@ def _optimiser(modules, lr, weight_decay, device, amp):
         raise ValueError("no trainable parameters in modules")
     device = torch.device(device) if device is not None else params[0].device
     if amp == "bf16" and device.type == "cpu":
-        from modgap.device import native_bf16
-
         if not native_bf16():
             raise ValueError("amp='bf16' (precision='bf16') asks for bf16 autocast on a CPU without native bf16 "
                              "(AVX-512 BF16 or AMX), where it runs several times slower than float32: use 'auto'")

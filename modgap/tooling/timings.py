@@ -36,7 +36,7 @@ def timings_block(path: Path = TIMINGS) -> str:
 
 
 def _by_notebook(per: dict) -> dict:
-    """Seconds per notebook: a notebook's further run folders (05's sequential looks, ``05_…-look…``) added to it."""
+    """Seconds per notebook: a notebook's further run folders (05's sequential looks, ``05_…-10seeds``) added to it."""
     out: dict = {}
     for folder, seconds in per.items():
         out[folder[:2]] = out.get(folder[:2], 0.0) + seconds
